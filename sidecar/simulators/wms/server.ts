@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto'
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Webhook } from 'standardwebhooks'
+import { request } from 'undici'
+import { FaultInjector, type FaultSettings } from '../faults.ts'
+import { readBody, sendJson } from '../http-util.ts'
+
+/**
+ * A warehouse (3PL) system as the hub sees it: it accepts fulfilment orders (idempotent on request_id),
+ * then reports PICKED, PACKED (and on request SHIPPED) to a webhook, signed per Standard Webhooks and
+ * retried until acknowledged. Faults are injected through /_sim/faults; /_sim/state shows what it saw.
+ */
+export interface WmsSimulatorOptions {
+  /** verifies the hub's signature on requests when set */
+  secret?: string
+  /** where confirmations go (the sidecar's /hooks/<code>) and the secret they are signed with */
+  callbackUrl?: string
+  callbackSecret?: string
+  /** confirm PICKED then PACKED on its own after each accepted fulfilment */
+  autoConfirm?: boolean
+  confirmDelayMs?: number
+}
+
+export type Stage = 'PICKED' | 'PACKED' | 'SHIPPED'
+
+interface Fulfilment { fulfilment_id: string, request: Record<string, any>, stages: Stage[] }
+interface CallbackRecord { webhook_id: string, stage: Stage, fulfilment_id: string, status: number | 'error', attempt: number }
+
+export class WmsSimulator {
+  readonly faults = new FaultInjector()
+  /** every request received on the partner API, including the faulted ones */
+  readonly requests: Array<{ request_id: string, status: number | 'hang', signature_ok: boolean | null }> = []
+  readonly fulfilments = new Map<string, Fulfilment>()
+  readonly callbacks: CallbackRecord[] = []
+  #server: Server = createServer((req, res) => { void this.#handle(req, res) })
+  #pending = new Set<Promise<void>>()
+  #stopped = false
+  #seq = 0
+
+  constructor (private options: WmsSimulatorOptions = {}) {}
+
+  configure (patch: Partial<WmsSimulatorOptions>): void { this.options = { ...this.options, ...patch } }
+
+  async start (port = 0, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>(resolve => this.#server.listen(port, host, resolve))
+    return this.url
+  }
+
+  get url (): string {
+    const { port } = this.#server.address() as AddressInfo
+    return `http://127.0.0.1:${port}`
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    this.#server.closeAllConnections()
+    await new Promise<void>(resolve => this.#server.close(() => resolve()))
+    await Promise.allSettled([...this.#pending])
+  }
+
+  /** Sends the given stages of a fulfilment to the callback URL (honouring duplicate/out-of-order faults). */
+  advance (fulfilmentId: string, stages: Stage[]): Promise<void> {
+    const f = this.fulfilments.get(fulfilmentId)
+    if (!f) return Promise.reject(new Error(`unknown fulfilment ${fulfilmentId}`))
+    const ordered = this.faults.settings.outOfOrderCallbacks ? [...stages].reverse() : stages
+    const run = (async () => {
+      for (const stage of ordered) {
+        f.stages.push(stage)
+        const webhookId = `wms_${randomUUID()}`
+        await this.#sendCallback(f, stage, webhookId)
+        if (this.faults.settings.duplicateCallbacks) await this.#sendCallback(f, stage, webhookId)
+      }
+    })()
+    this.#pending.add(run)
+    void run.finally(() => this.#pending.delete(run))
+    return run
+  }
+
+  async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://sim')
+      const body = req.method === 'GET' ? '' : await readBody(req)
+      if (url.pathname.startsWith('/_sim/')) return this.#admin(req.method ?? 'GET', url.pathname, body, res)
+      if (req.method === 'POST' && url.pathname === '/v1/fulfilments') return await this.#createFulfilment(req, body, res)
+      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${url.pathname}` } })
+    } catch (err) {
+      sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: (err as Error).message } })
+    }
+  }
+
+  async #createFulfilment (req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+    const signatureOk = this.options.secret ? verifies(this.options.secret, body, req.headers) : null
+    let payload: Record<string, any>
+    try { payload = JSON.parse(body) } catch { return sendJson(res, 400, { error: { code: 'MALFORMED', message: 'body is not JSON' } }) }
+    const requestId = String(payload.request_id ?? '')
+    const verdict = await this.faults.next()
+    if (verdict.kind === 'hang') {
+      this.requests.push({ request_id: requestId, status: 'hang', signature_ok: signatureOk })
+      return // never answered; closed when the simulator stops or the caller gives up
+    }
+    const answer = (status: number, json: unknown, headers?: Record<string, string>) => {
+      this.requests.push({ request_id: requestId, status, signature_ok: signatureOk })
+      sendJson(res, status, json, headers)
+    }
+    if (verdict.kind === 'rate_limit') return answer(429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': String(verdict.retryAfter) })
+    if (verdict.kind === 'fail') return answer(verdict.status, { error: { code: 'UPSTREAM', message: 'injected failure' } })
+    if (signatureOk === false) return answer(401, { error: { code: 'BAD_SIGNATURE', message: 'signature does not match' } })
+    if (!requestId || !Array.isArray(payload.items) || payload.items.length === 0) {
+      return answer(422, { error: { code: 'INVALID_ORDER', message: 'request_id and at least one item are required' } })
+    }
+    const existing = [...this.fulfilments.values()].find(f => f.request.request_id === requestId)
+    if (existing) return answer(200, { fulfilment_id: existing.fulfilment_id, status: 'accepted', duplicate: true })
+    const f: Fulfilment = { fulfilment_id: `FUL-${String(++this.#seq).padStart(6, '0')}`, request: payload, stages: [] }
+    this.fulfilments.set(f.fulfilment_id, f)
+    answer(201, { fulfilment_id: f.fulfilment_id, status: 'accepted' })
+    if (this.options.autoConfirm) {
+      void sleep(this.options.confirmDelayMs ?? 50).then(() => this.advance(f.fulfilment_id, ['PICKED', 'PACKED'])).catch(() => {})
+    }
+  }
+
+  async #sendCallback (f: Fulfilment, stage: Stage, webhookId: string): Promise<void> {
+    const { callbackUrl, callbackSecret } = this.options
+    if (!callbackUrl || !callbackSecret) return
+    const payload = JSON.stringify({
+      event_type: stage,
+      fulfilment_id: f.fulfilment_id,
+      client_reference: f.request.client_reference,
+      correlation_id: f.request.correlation_id,
+      occurred_at: new Date().toISOString(),
+      items: (f.request.items as Array<Record<string, any>>).map(i => ({ line_ref: i.line_ref, sku: i.sku, quantity: i.quantity }))
+    })
+    // like a real WMS: retry with backoff until the hub acknowledges (2xx), a bounded number of times
+    for (let attempt = 1; attempt <= 8 && !this.#stopped; attempt++) {
+      const now = new Date()
+      const headers = {
+        'content-type': 'application/json',
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(callbackSecret).sign(webhookId, now, payload)
+      }
+      let status: number | 'error' = 'error'
+      try {
+        const res = await request(callbackUrl, { method: 'POST', headers, body: payload, headersTimeout: 10_000 })
+        status = res.statusCode
+        await res.body.dump()
+      } catch { /* hub down: retry */ }
+      this.callbacks.push({ webhook_id: webhookId, stage, fulfilment_id: f.fulfilment_id, status, attempt })
+      if (typeof status === 'number' && status < 300) return
+      if (typeof status === 'number' && status >= 400 && status < 500) return // rejected: a person must look
+      await sleep(Math.min(200 * 2 ** attempt, 5000))
+    }
+  }
+
+  #admin (method: string, path: string, body: string, res: ServerResponse): void {
+    if (method === 'GET' && path === '/_sim/state') {
+      return sendJson(res, 200, { requests: this.requests, fulfilments: [...this.fulfilments.values()], callbacks: this.callbacks, faults: this.faults.settings })
+    }
+    if (method === 'POST' && path === '/_sim/faults') return sendJson(res, 200, this.faults.set(JSON.parse(body || '{}') as Partial<FaultSettings>))
+    if (method === 'POST' && path === '/_sim/configure') { this.configure(JSON.parse(body || '{}')); return sendJson(res, 200, { ok: true }) }
+    if (method === 'POST' && path === '/_sim/reset') {
+      this.faults.reset(); this.requests.length = 0; this.callbacks.length = 0; this.fulfilments.clear()
+      return sendJson(res, 200, { ok: true })
+    }
+    const advance = /^\/_sim\/fulfilments\/([^/]+)\/advance$/.exec(path)
+    if (method === 'POST' && advance) {
+      const { stages } = JSON.parse(body || '{}') as { stages?: Stage[] }
+      if (!this.fulfilments.has(advance[1]!)) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'unknown fulfilment' } })
+      void this.advance(advance[1]!, stages ?? ['PICKED', 'PACKED'])
+      return sendJson(res, 202, { ok: true })
+    }
+    sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no admin route ${method} ${path}` } })
+  }
+}
+
+function verifies (secret: string, body: string, headers: IncomingMessage['headers']): boolean {
+  try {
+    new Webhook(secret).verify(body, headers as Record<string, string>)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,52 @@
+import { request } from 'undici'
+import { Webhook } from 'standardwebhooks'
+import { RetryableError, errorMessage } from '../errors.ts'
+
+export interface SignedPost {
+  url: string
+  body: unknown
+  /** Standard Webhooks message id: partners dedupe on it, so it is the event id, stable across retries */
+  messageId: string
+  secret: string | null
+  timeoutSeconds: number
+  headers?: Record<string, string>
+}
+
+export interface HttpAnswer { status: number, headers: Record<string, string | string[] | undefined>, text: string }
+
+/** POSTs JSON signed per the Standard Webhooks spec; network failures and timeouts are retryable. */
+export async function postSigned (post: SignedPost): Promise<HttpAnswer> {
+  const payload = JSON.stringify(post.body)
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'odoo-logistics-hub',
+    'idempotency-key': post.messageId,
+    ...post.headers
+  }
+  if (post.secret) {
+    const now = new Date()
+    headers['webhook-id'] = post.messageId
+    headers['webhook-timestamp'] = String(Math.floor(now.getTime() / 1000))
+    headers['webhook-signature'] = new Webhook(post.secret).sign(post.messageId, now, payload)
+  }
+  const timeout = post.timeoutSeconds * 1000
+  try {
+    const res = await request(post.url, { method: 'POST', headers, body: payload, headersTimeout: timeout, bodyTimeout: timeout })
+    return { status: res.statusCode, headers: res.headers, text: await res.body.text() }
+  } catch (err) {
+    throw new RetryableError(`partner unreachable: ${errorMessage(err)}`, undefined, { cause: err })
+  }
+}
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date), if present and sane. */
+export function retryAfterSeconds (value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value
+  if (!raw) return undefined
+  const seconds = /^\d+$/.test(raw) ? Number(raw) : (Date.parse(raw) - Date.now()) / 1000
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined
+}
+
+/** HTTP statuses worth retrying: the partner may accept the same request later. */
+export function isRetryableStatus (status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500
+}

@@ -1,0 +1,59 @@
+/** A connector row of `hub_connector` (docs/contract.md). */
+export interface Connector {
+  id: number
+  code: string
+  name: string
+  kind: string
+  adapter: string
+  base_url: string | null
+  secret: string | null
+  active: boolean
+  timeout: number
+  rate_limit: number
+  max_attempts: number
+  retry_delay: number
+  retry_backoff: boolean
+  sync_mode: 'realtime' | 'batch'
+  batch_interval: number
+}
+
+/** What every partner receives, whatever its wire format (the canonical envelope). */
+export interface Envelope {
+  id: string
+  type: string
+  occurred_at: string
+  correlation_id: string
+  source: { model: string, id: number }
+  data: Record<string, unknown>
+}
+
+export interface DeliveryResult {
+  /** the partner's id for what it created (fulfilment id, shipment id), shown in Odoo */
+  externalRef: string | null
+}
+
+/** A partner callback translated to the canonical inbound message Odoo applies (hub_apply_inbound). */
+export interface InboundMessage {
+  id: string
+  type: string
+  correlation_id: string | null
+  data: Record<string, unknown>
+}
+
+/**
+ * The one seam between the hub and an external system (after Karrio's connectors): each system has its
+ * own folder with a transport client, pure mappers and an error parser behind this interface.
+ */
+export interface Adapter {
+  readonly name: string
+  deliver: (envelope: Envelope, connector: Connector) => Promise<DeliveryResult>
+  /** Parses a verified callback body; throws InboundFormatError when it is not this system's format. */
+  parseInbound: (webhookId: string, body: unknown) => InboundMessage
+}
+
+export class InboundFormatError extends Error {
+  override name = 'InboundFormatError'
+  constructor (message: string, readonly issues: string[] = []) {
+    super(message)
+  }
+}

@@ -1,0 +1,41 @@
+import { PermanentError, RetryableError } from '../../errors.ts'
+import { isRetryableStatus, postSigned, retryAfterSeconds } from '../http-transport.ts'
+import { type Adapter, type Connector, type Envelope, InboundFormatError } from '../types.ts'
+
+/**
+ * Generic webhook: the canonical envelope as is, signed per Standard Webhooks. Any 2xx is a delivery;
+ * a callback must itself be a canonical message `{ type, correlation_id?, data }`.
+ */
+export const webhookAdapter: Adapter = {
+  name: 'webhook',
+
+  async deliver (envelope: Envelope, connector: Connector) {
+    if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
+    const answer = await postSigned({
+      url: connector.base_url,
+      body: envelope,
+      messageId: envelope.id,
+      secret: connector.secret,
+      timeoutSeconds: connector.timeout,
+      headers: { 'x-correlation-id': envelope.correlation_id }
+    })
+    if (answer.status >= 200 && answer.status < 300) return { externalRef: null }
+    const message = `webhook ${connector.code} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`
+    if (isRetryableStatus(answer.status)) throw new RetryableError(message, retryAfterSeconds(answer.headers['retry-after']))
+    throw new PermanentError(message)
+  },
+
+  parseInbound (webhookId: string, body: unknown) {
+    const msg = body as { type?: unknown, correlation_id?: unknown, data?: unknown } | null
+    const issues: string[] = []
+    if (typeof msg?.type !== 'string' || msg.type === '') issues.push('type: expected a non-empty string')
+    if (msg?.data === null || typeof msg?.data !== 'object' || Array.isArray(msg.data)) issues.push('data: expected an object')
+    if (issues.length) throw new InboundFormatError('not a canonical hub message', issues)
+    return {
+      id: webhookId,
+      type: msg!.type as string,
+      correlation_id: typeof msg!.correlation_id === 'string' ? msg!.correlation_id : null,
+      data: msg!.data as Record<string, unknown>
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { Plan } from './pool.ts'
+
+/**
+ * SQL over the addon's outbox table `hub_event` (see docs/contract.md).
+ *
+ * Per-record ordering is enforced here rather than in the queue: a lane is (connector, record), and only
+ * the oldest unfinished event of a lane may be queued. The next one is claimed when its predecessor is
+ * delivered or dead, so retries of one event hold back the later events of the same record.
+ */
+export function claimLaneHeads (limit: number): Plan {
+  return {
+    text: `
+      WITH heads AS (
+        SELECT DISTINCT ON (connector_id, res_model, res_id) id, state
+        FROM hub_event
+        WHERE direction = 'out' AND state IN ('pending', 'queued')
+        ORDER BY connector_id, res_model, res_id, id
+      )
+      SELECT e.id, e.uuid, e.event_type, e.connector_id, e.res_model, e.res_id, e.correlation_id,
+             e.create_date
+      FROM hub_event e
+      JOIN heads h ON h.id = e.id AND h.state = 'pending'
+      WHERE e.state = 'pending'
+      ORDER BY e.id
+      LIMIT $1
+      FOR UPDATE OF e SKIP LOCKED`,
+    values: [limit]
+  }
+}
+
+export function markQueued (ids: number[]): Plan {
+  return {
+    text: "UPDATE hub_event SET state = 'queued', relayed_at = now() AT TIME ZONE 'UTC' WHERE id = ANY($1::int[]) AND state = 'pending'",
+    values: [ids]
+  }
+}
+
+/** Closes a lane head; the guard on state makes a second call (redelivered job) a no-op. */
+export function markFinished (id: number, state: 'delivered' | 'dead'): Plan {
+  return {
+    text: `UPDATE hub_event SET state = $2, done_at = now() AT TIME ZONE 'UTC'
+           WHERE id = $1 AND state IN ('queued', 'pending') RETURNING id`,
+    values: [id, state]
+  }
+}
+
+export function getOutboundEvent (id: number): Plan {
+  return {
+    text: `SELECT id, uuid, event_type, connector_id, res_model, res_id, correlation_id, payload, state,
+                  create_date
+           FROM hub_event WHERE id = $1 AND direction = 'out'`,
+    values: [id]
+  }
+}
+
+/** Wakes relays (ours and other replicas') when a lane opens up. */
+export function notifyRelay (): Plan {
+  return { text: "SELECT pg_notify('hub_event', '')", values: [] }
+}
+
+export function countByState (): Plan {
+  return {
+    text: "SELECT state, count(*)::int AS count FROM hub_event WHERE direction = 'out' GROUP BY state",
+    values: []
+  }
+}

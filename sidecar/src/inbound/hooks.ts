@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify'
+import type PgBoss from 'pg-boss'
+import { Webhook, WebhookVerificationError } from 'standardwebhooks'
+import { v5 as uuidv5 } from 'uuid'
+import { adapterFor } from '../adapters/registry.ts'
+import { type Connector, InboundFormatError } from '../adapters/types.ts'
+import { activeConnectorByCode } from '../db/connector-plans.ts'
+import type { Pool } from '../db/pool.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import { type InboundJob, QUEUES } from '../queues.ts'
+
+export interface HookDeps { pool: Pool, boss: PgBoss, metrics: Metrics }
+
+/** Namespace for inbound job ids: uuidv5(connector + webhook-id) makes a redelivered callback collide. */
+const INBOUND_NAMESPACE = '6f1c7d1e-6c8b-4b52-9c55-3f0f3c1d2a10'
+
+/**
+ * POST /hooks/:connectorCode — a partner callback. Order matters: the signature is checked on the raw
+ * bytes before anything is parsed or stored; the accepted message is stored durably (a pg-boss job whose
+ * id derives from the webhook-id) before we answer, so a 2xx means it will be applied, and a replay of
+ * the same webhook-id is answered 200 `duplicate` without a second job.
+ */
+export function registerHookRoutes (app: FastifyInstance, { pool, boss, metrics }: HookDeps): void {
+  app.post<{ Params: { connectorCode: string } }>('/hooks/:connectorCode', async (req, reply) => {
+    const code = req.params.connectorCode
+    const count = (outcome: string) => metrics.inbound.inc({ connector: code, outcome })
+    const { rows: [connector] } = await pool.query<Connector>(activeConnectorByCode(code))
+    const adapter = connector && adapterFor(connector.adapter)
+    if (!connector || !adapter) {
+      count('unknown_connector')
+      return await reply.code(404).send({ error: 'unknown_connector', message: `no active connector ${code}` })
+    }
+    if (!connector.secret) {
+      count('no_secret')
+      return await reply.code(401).send({ error: 'unsigned', message: 'connector has no secret; inbound hooks are refused' })
+    }
+    const raw = typeof req.body === 'string' ? req.body : ''
+    let body: unknown
+    try {
+      body = new Webhook(connector.secret).verify(raw, req.headers as Record<string, string>)
+    } catch (err) {
+      if (err instanceof WebhookVerificationError) {
+        count('bad_signature')
+        return await reply.code(401).send({ error: 'invalid_signature', message: err.message })
+      }
+      count('malformed')
+      return await reply.code(400).send({ error: 'malformed_json', message: 'body is not valid JSON' })
+    }
+    const webhookId = String(req.headers['webhook-id'])
+    let message: InboundJob['message']
+    try {
+      message = adapter.parseInbound(webhookId, body)
+    } catch (err) {
+      if (!(err instanceof InboundFormatError)) throw err
+      count('malformed')
+      return await reply.code(400).send({ error: 'malformed_message', message: err.message, issues: err.issues })
+    }
+    const job: InboundJob = { connector_code: code, message }
+    const id = await boss.send(QUEUES.inbound, job, { id: uuidv5(`${code}:${webhookId}`, INBOUND_NAMESPACE) })
+    count(id ? 'accepted' : 'duplicate')
+    req.log.info({ correlation_id: message.correlation_id, message_id: webhookId, connector: code, type: message.type, duplicate: !id }, 'partner callback received')
+    return await reply.code(id ? 202 : 200).send({ status: id ? 'accepted' : 'duplicate', id: webhookId })
+  })
+}

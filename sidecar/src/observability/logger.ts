@@ -1,0 +1,19 @@
+import { pino, type Logger } from 'pino'
+
+export type { Logger }
+
+/**
+ * JSON logs; every line of a flow carries `correlation_id` (child loggers). Secrets are redacted by path
+ * because payloads and connector rows pass through log calls when something fails.
+ */
+export function createLogger (level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'logistics-hub-sidecar' },
+    redact: {
+      paths: ['secret', '*.secret', 'password', '*.password', 'headers.authorization', 'headers["webhook-signature"]',
+        'req.headers.authorization', 'req.headers["webhook-signature"]'],
+      censor: '[redacted]'
+    }
+  })
+}

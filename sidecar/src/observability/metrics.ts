@@ -1,0 +1,21 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** One registry per sidecar instance (tests start several in one process). */
+export function createMetrics () {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    eventsRelayed: new Counter({ name: 'hub_events_relayed_total', help: 'Outbox events moved into the delivery queue', registers: [registry] }),
+    deliveries: new Counter({ name: 'hub_deliveries_total', help: 'Partner delivery attempts by outcome', labelNames: ['connector', 'outcome'], registers: [registry] }),
+    deliveryDuration: new Histogram({
+      name: 'hub_delivery_duration_seconds', help: 'Partner call duration', labelNames: ['connector'], registers: [registry],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    }),
+    deadLettered: new Counter({ name: 'hub_dead_lettered_total', help: 'Events moved to the dead-letter queue', labelNames: ['connector'], registers: [registry] }),
+    inbound: new Counter({ name: 'hub_inbound_total', help: 'Inbound hooks by outcome', labelNames: ['connector', 'outcome'], registers: [registry] }),
+    odooApplies: new Counter({ name: 'hub_odoo_applies_total', help: 'Items written back to Odoo by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] })
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,54 @@
+import pg from 'pg'
+import type { Logger } from '../observability/logger.ts'
+
+/**
+ * Calls `onSignal` on every `NOTIFY hub_event` (sent by Odoo on commit) and every `pollMs` as a fallback,
+ * since notifications are lost while the connection is down. Reconnects with backoff; never throws.
+ */
+export class OutboxListener {
+  #client: pg.Client | null = null
+  #timer: NodeJS.Timeout | null = null
+  #stopped = false
+  #backoffMs = 500
+
+  constructor (private readonly connectionString: string, private readonly pollMs: number,
+    private readonly onSignal: () => void, private readonly logger: Logger) {}
+
+  async start (): Promise<void> {
+    this.#timer = setInterval(this.onSignal, this.pollMs)
+    await this.#connect()
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearInterval(this.#timer)
+    await this.#client?.end().catch(() => {})
+  }
+
+  async #connect (): Promise<void> {
+    if (this.#stopped) return
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'logistics-hub-relay' })
+    client.on('notification', () => this.onSignal())
+    client.on('error', err => this.#reconnect(client, err))
+    try {
+      await client.connect()
+      await client.query('LISTEN hub_event')
+      this.#client = client
+      this.#backoffMs = 500
+      this.onSignal() // catch up on whatever was committed while we were not listening
+    } catch (err) {
+      this.#reconnect(client, err)
+    }
+  }
+
+  #reconnect (client: pg.Client, err: unknown): void {
+    client.removeAllListeners('error')
+    client.on('error', () => {})
+    client.end().catch(() => {})
+    if (this.#stopped || (this.#client !== null && this.#client !== client)) return
+    this.#client = null
+    this.logger.warn({ err, retry_in_ms: this.#backoffMs }, 'outbox listener lost its connection; polling continues')
+    setTimeout(() => { void this.#connect() }, this.#backoffMs).unref()
+    this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000)
+  }
+}

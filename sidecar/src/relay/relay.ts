@@ -1,0 +1,41 @@
+import type PgBoss from 'pg-boss'
+import type { Connector } from '../adapters/types.ts'
+import { connectorsByIds } from '../db/connector-plans.ts'
+import { claimLaneHeads, markQueued } from '../db/outbox-plans.ts'
+import { type Pool, bossDb, withTransaction } from '../db/pool.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import { type DeliverJob, QUEUES } from '../queues.ts'
+import { deliveryJobOptions } from './job-options.ts'
+
+export interface RelayDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, batchSize: number }
+
+interface ClaimedEvent { id: number, uuid: string, event_type: string, connector_id: number, correlation_id: string }
+
+/**
+ * Moves committed outbox rows into the delivery queue exactly once: the rows are locked (SKIP LOCKED,
+ * so concurrent relays split the work), the jobs are inserted through the same connection and the rows
+ * are marked `queued` in the same transaction. Either all of it commits or none of it does.
+ */
+export async function relayBatch ({ pool, boss, logger, metrics, batchSize }: RelayDeps): Promise<number> {
+  const moved = await withTransaction(pool, async client => {
+    const { rows } = await client.query<ClaimedEvent>(claimLaneHeads(batchSize))
+    if (rows.length === 0) return []
+    const connectors = await client.query<Connector>(connectorsByIds([...new Set(rows.map(r => r.connector_id))]))
+    const byId = new Map(connectors.rows.map(c => [c.id, c]))
+    const jobs = rows.map(e => {
+      const connector = byId.get(e.connector_id)
+      const data: DeliverJob = { event_id: e.id, event_uuid: e.uuid, connector_id: e.connector_id, correlation_id: e.correlation_id }
+      // a deleted connector still gets a job: the worker dead-letters it with a reason a person can read
+      return { name: QUEUES.deliver, data, ...(connector ? deliveryJobOptions(connector) : { retryLimit: 0 }) }
+    })
+    await boss.insert(jobs, { db: bossDb(client) })
+    await client.query(markQueued(rows.map(r => r.id)))
+    return rows
+  })
+  for (const e of moved) {
+    logger.info({ correlation_id: e.correlation_id, event_id: e.uuid, event_type: e.event_type, connector_id: e.connector_id }, 'event relayed to delivery queue')
+  }
+  metrics.eventsRelayed.inc(moved.length)
+  return moved.length
+}

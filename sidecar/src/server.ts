@@ -1,0 +1,42 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type PgBoss from 'pg-boss'
+import type { Pool } from './db/pool.ts'
+import { registerHookRoutes } from './inbound/hooks.ts'
+import type { Logger } from './observability/logger.ts'
+import type { Metrics } from './observability/metrics.ts'
+import type { OdooClient } from './odoo/rpc.ts'
+
+export interface ServerDeps { pool: Pool, boss: PgBoss, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number }
+
+/**
+ * The HTTP face of the sidecar. Bodies are kept as raw strings because webhook signatures are computed
+ * over the exact bytes; fastify enforces the size limit (413) before any handler runs.
+ */
+export function buildServer (deps: ServerDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.maxBodyBytes, disableRequestLogging: true })
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
+
+  app.setErrorHandler((err: { statusCode?: number, code?: string, message: string }, req, reply) => {
+    const status = err.statusCode ?? 500
+    if (status >= 500) req.log.error({ err }, 'request failed')
+    // 4xx from fastify itself (413, 415...) carry safe messages; anything else is masked
+    void reply.code(status).send(status < 500
+      ? { error: err.code ?? 'bad_request', message: err.message }
+      : { error: 'internal', message: 'internal error; see the sidecar log' })
+  })
+
+  registerHookRoutes(app, deps)
+
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async (_req, reply) => {
+    const checks = await Promise.allSettled([deps.pool.query('SELECT 1'), deps.odoo.version()])
+    const [postgres, odoo] = checks.map(c => c.status === 'fulfilled' ? 'ok' : 'down')
+    const ready = postgres === 'ok' && odoo === 'ok'
+    return await reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', postgres, odoo })
+  })
+  app.get('/metrics', async (_req, reply) => {
+    return await reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
+  })
+  return app
+}

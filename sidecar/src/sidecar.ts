@@ -1,0 +1,72 @@
+import PgBoss from 'pg-boss'
+import type { Config } from './config.ts'
+import { createPool } from './db/pool.ts'
+import { createLogger, type Logger } from './observability/logger.ts'
+import { createMetrics } from './observability/metrics.ts'
+import { OdooClient } from './odoo/rpc.ts'
+import { QUEUES, createQueues, type DeliverJob, type InboundJob, type WritebackJob } from './queues.ts'
+import { OutboxListener } from './relay/outbox-listener.ts'
+import { relayBatch } from './relay/relay.ts'
+import { createDrainLoop } from './relay/relay-loop.ts'
+import { buildServer } from './server.ts'
+import { deadLetterJob } from './workers/dead-letter.ts'
+import { deliverJob } from './workers/deliver.ts'
+import { applyInboundJobs } from './workers/inbound-apply.ts'
+import { RateLimiter } from './workers/rate-limiter.ts'
+import { writebackJobs } from './workers/writeback.ts'
+
+/** Wires the sidecar from its configuration; `start` and `stop` are safe to call from tests. */
+export function createSidecar (config: Config, logger: Logger = createLogger(config.LOG_LEVEL)) {
+  const pool = createPool(config.DATABASE_URL)
+  const boss = new PgBoss({ connectionString: config.DATABASE_URL, schema: config.HUB_BOSS_SCHEMA, application_name: 'logistics-hub-boss' })
+  const odoo = new OdooClient({ url: config.ODOO_URL, db: config.ODOO_DB, user: config.ODOO_USER, password: config.ODOO_PASSWORD })
+  const metrics = createMetrics()
+  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES })
+  const deliveryWorkers: string[] = []
+  const relay = createDrainLoop(() => relayBatch({ pool, boss, logger, metrics, batchSize: config.HUB_RELAY_BATCH }),
+    config.HUB_RELAY_BATCH, logger, () => deliveryWorkers.forEach(id => boss.notifyWorker(id)))
+  const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
+
+  // pg-boss emits background errors (lost connection during maintenance); they must never crash us
+  boss.on('error', err => logger.error({ err }, 'pg-boss background error'))
+
+  async function startWorkers (): Promise<void> {
+    const poll = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, includeMetadata: true as const }
+    const rateLimiter = new RateLimiter()
+    for (let i = 0; i < config.HUB_DELIVERY_CONCURRENCY; i++) {
+      deliveryWorkers.push(await boss.work<DeliverJob>(QUEUES.deliver, poll, async ([job]) => {
+        await deliverJob({ pool, boss, logger, metrics, rateLimiter }, job!)
+      }))
+    }
+    await boss.work<DeliverJob>(QUEUES.deliverDead, poll, async ([job]) => { await deadLetterJob({ pool, boss, logger, metrics }, job!) })
+    const batch = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, batchSize: config.HUB_WRITEBACK_BATCH }
+    await boss.work<WritebackJob>(QUEUES.writeback, batch, async jobs => { await writebackJobs({ boss, odoo, logger, metrics }, jobs) })
+    await boss.work<InboundJob>(QUEUES.inbound, batch, async jobs => { await applyInboundJobs({ boss, odoo, logger, metrics }, jobs) })
+  }
+
+  return {
+    app, boss, pool, metrics, logger,
+    async start (): Promise<void> {
+      await boss.start()
+      await createQueues(boss, config)
+      await startWorkers()
+      await listener.start()
+      await app.listen({ port: config.PORT, host: '0.0.0.0' })
+      logger.info({ port: config.PORT, public_url: config.HUB_PUBLIC_URL }, 'sidecar started')
+    },
+    async stop (): Promise<void> {
+      await listener.stop()
+      await app.close()
+      await relay.settled()
+      await boss.stop({ graceful: true, timeout: 5000, wait: true })
+      await pool.end()
+    },
+    /** the port actually bound (PORT=0 in tests) */
+    port: (): number => {
+      const address = app.server.address()
+      return typeof address === 'object' && address ? address.port : config.PORT
+    }
+  }
+}
+
+export type Sidecar = ReturnType<typeof createSidecar>

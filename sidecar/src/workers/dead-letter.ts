@@ -1,0 +1,37 @@
+import type PgBoss from 'pg-boss'
+import { markFinished, notifyRelay } from '../db/outbox-plans.ts'
+import { type Pool, bossDb, withTransaction } from '../db/pool.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import { type DeliverJob, QUEUES } from '../queues.ts'
+import { writeback } from './deliver.ts'
+
+export interface DeadLetterDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics }
+
+/**
+ * Consumes the delivery dead-letter queue. pg-boss writes the dead-letter job in the same statement that
+ * fails the last attempt, so doing the bookkeeping here (rather than in the failing worker) survives a
+ * crash at any point: the event is closed as `dead` (its record's later events may then flow), Odoo is
+ * told, and the row stays in the outbox for replay. The job's `output` holds pg-boss's copy of the error.
+ */
+export async function deadLetterJob ({ pool, boss, logger, metrics }: DeadLetterDeps, job: PgBoss.JobWithMetadata<DeliverJob>): Promise<void> {
+  const reason = job.data.error ?? outputMessage(job.output) ?? 'delivery attempts exhausted'
+  const attempt = job.data.attempt ?? job.retryLimit + 1
+  const closed = await withTransaction(pool, async client => {
+    const { rowCount } = await client.query(markFinished(job.data.event_id, 'dead'))
+    if (!rowCount) return false
+    const dead = writeback({ uuid: job.data.event_uuid, correlation_id: job.data.correlation_id }, 'dead', attempt, reason, null)
+    await boss.send(QUEUES.writeback, dead, { db: bossDb(client) })
+    await client.query(notifyRelay())
+    return true
+  })
+  if (closed) metrics.deadLettered.inc({ connector: String(job.data.connector_id) })
+  logger.error({ correlation_id: job.data.correlation_id, event_id: job.data.event_uuid, reason, already_closed: !closed }, 'event dead-lettered')
+}
+
+/** pg-boss stores a thrown error as `{ message, ... }` and its own timeouts as `{ value: { message } }`. */
+function outputMessage (output: unknown): string | undefined {
+  const o = output as { message?: unknown, value?: { message?: unknown } } | null
+  const message = o?.message ?? o?.value?.message
+  return typeof message === 'string' ? message : undefined
+}

@@ -1,0 +1,21 @@
+import type PgBoss from 'pg-boss'
+import { OdooRpcError } from '../errors.ts'
+import type { Logger } from '../observability/logger.ts'
+import { QUEUES } from '../queues.ts'
+
+/**
+ * Runs one batched Odoo call for a batch of jobs. While Odoo is unreachable the error propagates and
+ * pg-boss retries the whole batch later (the Odoo methods are idempotent, so a partly applied batch is
+ * safe to repeat). When Odoo rejects the call itself (access, validation), repeating it cannot help:
+ * the jobs are parked in the `hub-odoo-rejected` queue with the reason, for a person to look at.
+ */
+export async function callOdooForBatch<T> (boss: PgBoss, logger: Logger, kind: string, jobs: Array<PgBoss.Job<T>>,
+  call: (items: T[]) => Promise<void>): Promise<void> {
+  try {
+    await call(jobs.map(j => j.data))
+  } catch (err) {
+    if (!(err instanceof OdooRpcError)) throw err
+    logger.error({ kind, odoo_error: err.odooErrorName, err: err.message, jobs: jobs.length }, 'Odoo rejected a batch; parking it')
+    await boss.insert(jobs.map(j => ({ name: QUEUES.odooRejected, data: { kind, item: j.data, error: err.message } })))
+  }
+}
