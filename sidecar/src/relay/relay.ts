@@ -2,7 +2,7 @@ import type PgBoss from 'pg-boss'
 import type { Connector } from '../adapters/types.ts'
 import { connectorsByIds } from '../db/connector-plans.ts'
 import { claimLaneHeads, markQueued } from '../db/outbox-plans.ts'
-import { type Pool, bossDb, withTransaction } from '../db/pool.ts'
+import { type Pool, withTransaction } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES } from '../queues.ts'
@@ -29,7 +29,10 @@ export async function relayBatch ({ pool, boss, logger, metrics, batchSize }: Re
       // a deleted connector still gets a job: the worker dead-letters it with a reason a person can read
       return { name: QUEUES.deliver, data, ...(connector ? deliveryJobOptions(connector) : { retryLimit: 0 }) }
     })
-    await boss.insert(jobs, { db: bossDb(client) })
+    // insert() silently skips jobs whose queue does not exist; marking those events queued would lose them
+    let inserted = 0
+    await boss.insert(jobs, { db: { executeSql: async (text, values) => { const r = await client.query(text, values); inserted = r.rowCount ?? 0; return r } } })
+    if (inserted !== jobs.length) throw new Error(`pg-boss accepted ${inserted} of ${jobs.length} delivery jobs`)
     await client.query(markQueued(rows.map(r => r.id)))
     return rows
   })

@@ -1,0 +1,36 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type pg from 'pg'
+
+export const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`
+
+export interface ConnectorRow { id: number, code: string, secret: string }
+
+export async function insertConnector (pool: pg.Pool, values: Record<string, unknown>): Promise<ConnectorRow> {
+  const row = { code: `c_${randomBytes(3).toString('hex')}`, name: 'Test connector', secret: newSecret(), retry_delay: 0, retry_backoff: false, timeout: 2, ...values }
+  const keys = Object.keys(row)
+  const { rows: [inserted] } = await pool.query<ConnectorRow>(
+    `INSERT INTO hub_connector (${keys.join(', ')}) VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id, code, secret`,
+    Object.values(row))
+  return inserted!
+}
+
+/** An outbox row as the addon writes it (docs/contract.md), in its own committed transaction. */
+export async function insertEvent (pool: pg.Pool, values: { connector_id: number, res_id: number, event_type?: string, res_model?: string, payload?: unknown, correlation_id?: string }): Promise<{ id: number, uuid: string }> {
+  const { rows: [row] } = await pool.query<{ id: number, uuid: string }>(
+    `INSERT INTO hub_event (uuid, direction, event_type, connector_id, res_model, res_id, correlation_id, payload, state)
+     VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, 'pending') RETURNING id, uuid`,
+    [randomUUID(), values.event_type ?? 'order.confirmed', values.connector_id, values.res_model ?? 'sale.order', values.res_id,
+      values.correlation_id ?? randomUUID(), JSON.stringify(values.payload ?? { order: { id: values.res_id } })])
+  await pool.query("SELECT pg_notify('hub_event', '')")
+  return row!
+}
+
+export async function eventStates (pool: pg.Pool): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ state: string, n: number }>("SELECT state, count(*)::int AS n FROM hub_event GROUP BY state")
+  return Object.fromEntries(rows.map(r => [r.state, r.n]))
+}
+
+export async function jobsIn (pool: pg.Pool, queue: string): Promise<Array<{ id: string, state: string, data: any, retry_count: number, output: any }>> {
+  const { rows } = await pool.query('SELECT id, state, data, retry_count, output FROM pgboss.job WHERE name = $1 ORDER BY created_on, id', [queue])
+  return rows
+}
