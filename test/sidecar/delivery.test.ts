@@ -41,7 +41,7 @@ describe('delivery to a webhook partner', () => {
   it('delivers the events of one record in commit order even when the first needs retries', async () => {
     const c = await insertConnector(db.pool, { base_url: url, secret, max_attempts: 5 })
     receiver.faults.set({ failNext: 2, failStatus: 503 })
-    const events = []
+    const events: Array<{ id: number, uuid: string }> = []
     for (let i = 0; i < 4; i++) events.push(await insertEvent(db.pool, { connector_id: c.id, res_id: 42 }))
     await waitFor('all four delivered', async () => (await Promise.all(events.map(e => eventState(e.id)))).every(s => s === 'delivered'), 30_000)
     const order = receiver.accepted.map(a => a.webhook_id).filter(id => events.some(e => e.uuid === id))

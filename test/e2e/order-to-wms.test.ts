@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
+import { after, before, describe, it } from 'node:test'
+import { pino } from 'pino'
+import pg from 'pg'
+import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
+import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
+import { newSecret } from '../support/fixtures.ts'
+import { OdooServer, odooSpec } from '../support/odoo.ts'
+import { startSidecar } from '../support/sidecar.ts'
+import { waitFor } from '../support/wait.ts'
+
+const spec = odooSpec()
+
+/**
+ * Order to warehouse in real Odoo 18: confirming a sale order reserves its delivery, the addon writes
+ * picking.ready to the outbox, the sidecar delivers it to the WMS simulator, the simulator confirms
+ * pick and pack through the signed hook, and Odoo validates the picking and shows `acknowledged`.
+ */
+describe('order to warehouse, end to end in real Odoo', { skip: spec ? false : 'needs ODOO_SRC (run through npm test)' }, () => {
+  let odoo: OdooServer
+  let rpc: OdooClient
+  let sidecar: Awaited<ReturnType<typeof startSidecar>>
+  let db: pg.Pool
+  const logs: Array<Record<string, any>> = []
+  const secret = newSecret()
+  const wms = new WmsSimulator({ secret, callbackSecret: secret, autoConfirm: true, confirmDelayMs: 100 })
+  let connectorId: number
+  let productId: number
+  let partnerId: number
+
+  before(async () => {
+    odoo = new OdooServer(spec!, process.env.HUB_E2E_WORK!)
+    await odoo.start()
+    rpc = odoo.client()
+    db = new pg.Pool({ connectionString: spec!.dbUrl, max: 2 })
+    await wms.start()
+    const sink = new Writable({ write (chunk, _enc, done) { for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line)); done() } })
+    sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' }, pino({ level: 'info' }, sink))
+
+    connectorId = await rpc.executeKw<number>('hub.connector', 'create', [{
+      name: 'Main WMS', code: 'wms-main', kind: 'wms', adapter: 'wms', base_url: wms.url, secret, retry_delay: 1, retry_backoff: false, timeout: 5
+    }])
+    await rpc.executeKw('hub.route', 'create', [{ connector_id: connectorId, event_type: 'picking.ready' }])
+    wms.configure({ callbackUrl: `${sidecar.url}/hooks/wms-main` })
+
+    productId = await rpc.executeKw<number>('product.product', 'create', [{ name: 'E2E Pallet Jack', default_code: 'E2E-PJ', type: 'consu', is_storable: true }])
+    const [warehouse] = await rpc.executeKw<Array<{ lot_stock_id: [number, string] }>>('stock.warehouse', 'search_read', [[]], { fields: ['lot_stock_id'], limit: 1 })
+    const quantId = await rpc.executeKw<number>('stock.quant', 'create', [{ product_id: productId, location_id: warehouse!.lot_stock_id[0], inventory_quantity: 100 }], { context: { inventory_mode: true } })
+    await rpc.executeKw('stock.quant', 'action_apply_inventory', [[quantId]])
+    partnerId = await rpc.executeKw<number>('res.partner', 'create', [{ name: 'E2E Retail Ltd', street: '1 Dock Road', city: 'Antwerp', zip: '2000' }])
+  })
+
+  after(async () => {
+    await sidecar?.stop()
+    await wms.stop()
+    await db?.end()
+    await odoo?.stop()
+  })
+
+  async function confirmOrder (qty: number): Promise<{ orderId: number, pickingId: number }> {
+    const orderId = await rpc.executeKw<number>('sale.order', 'create', [{ partner_id: partnerId, order_line: [[0, 0, { product_id: productId, product_uom_qty: qty }]] }])
+    await rpc.executeKw('sale.order', 'action_confirm', [[orderId]])
+    const [order] = await rpc.executeKw<Array<{ picking_ids: number[] }>>('sale.order', 'read', [[orderId], ['picking_ids']])
+    assert.equal(order!.picking_ids.length, 1)
+    return { orderId, pickingId: order!.picking_ids[0]! }
+  }
+
+  const syncState = async (pickingId: number) => (await rpc.executeKw<Array<Record<string, any>>>('hub.sync.state', 'search_read',
+    [[['res_model', '=', 'stock.picking'], ['res_id', '=', pickingId], ['connector_id', '=', connectorId]]],
+    { fields: ['status', 'external_ref', 'correlation_id', 'attempts'] }))[0]
+  const picking = async (pickingId: number) => (await rpc.executeKw<Array<Record<string, any>>>('stock.picking', 'read', [[pickingId], ['state', 'hub_sync_status', 'move_ids']]))[0]!
+
+  it('confirm order -> WMS fulfilment -> pick/pack callbacks -> picking done and acknowledged, one correlation id', async () => {
+    const { pickingId } = await confirmOrder(3)
+    await waitFor('sync state acknowledged', async () => (await syncState(pickingId))?.status === 'acknowledged', 60_000, 250)
+    const state = await syncState(pickingId)
+    assert.equal((await picking(pickingId)).state, 'done')
+    assert.equal((await picking(pickingId)).hub_sync_status, 'acknowledged')
+
+    const fulfilment = [...wms.fulfilments.values()].find(f => f.request.client_reference === `stock.picking/${pickingId}`)
+    assert.ok(fulfilment, 'the WMS received the fulfilment request')
+    assert.equal(fulfilment.request.items[0].quantity, 3)
+    assert.equal(fulfilment.request.items[0].sku, 'E2E-PJ')
+    assert.equal(state!.external_ref, fulfilment.fulfilment_id)
+
+    const correlation = state!.correlation_id as string
+    assert.ok(correlation)
+    assert.equal(fulfilment.request.correlation_id, correlation)
+    const { rows: events } = await db.query('SELECT direction, event_type, state, correlation_id FROM hub_event WHERE (res_model = $1 AND res_id = $2) OR correlation_id = $3 ORDER BY id', ['stock.picking', pickingId, correlation])
+    assert.deepEqual(events.map(e => `${e.direction}:${e.event_type}:${e.state}`), ['out:picking.ready:delivered', 'in:fulfilment.picked:applied', 'in:fulfilment.packed:applied'])
+    assert.ok(events.every(e => e.correlation_id === correlation))
+
+    await waitFor('write-back of the delivery logged', () => logs.some(l => l.correlation_id === correlation && l.msg === 'sync state written back to Odoo'))
+    const flow = new Set(logs.filter(l => l.correlation_id === correlation).map(l => l.msg))
+    for (const step of ['event relayed to delivery queue', 'event delivered', 'partner callback received', 'partner callback applied in Odoo', 'sync state written back to Odoo']) {
+      assert.ok(flow.has(step), `sidecar log has "${step}" with the correlation id`)
+    }
+    assert.ok(odoo.log().includes(correlation), 'the Odoo log mentions the correlation id')
+  })
+
+  it('keeps callbacks while Odoo is down and applies them exactly once when it returns', async () => {
+    wms.configure({ autoConfirm: false })
+    wms.faults.set({ duplicateCallbacks: true })
+    const { pickingId } = await confirmOrder(2)
+    const fulfilment = await waitFor('fulfilment request', () => [...wms.fulfilments.values()].find(f => f.request.client_reference === `stock.picking/${pickingId}`), 30_000)
+    await waitFor('sent state', async () => (await syncState(pickingId))?.status === 'sent', 30_000, 250)
+
+    await odoo.stop()
+    await wms.advance(fulfilment.fulfilment_id, ['PICKED', 'PACKED'])
+    const answered = wms.callbacks.filter(c => c.fulfilment_id === fulfilment.fulfilment_id).map(c => c.status)
+    assert.deepEqual(answered, [202, 200, 202, 200], 'the sidecar accepts (and dedupes) callbacks without Odoo')
+    const { rows: [before] } = await db.query('SELECT state FROM stock_picking WHERE id = $1', [pickingId])
+    assert.notEqual(before.state, 'done')
+
+    await odoo.start()
+    await waitFor('acknowledged after Odoo returned', async () => (await syncState(pickingId))?.status === 'acknowledged', 60_000, 500)
+    assert.equal((await picking(pickingId)).state, 'done')
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM hub_event WHERE direction = 'in' AND correlation_id = $1", [fulfilment.request.correlation_id])
+    assert.equal(rows[0].n, 2, 'each callback applied once')
+  })
+})
