@@ -1,0 +1,10 @@
+# The sidecar and the partner simulators share this image (they differ only by command).
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY sidecar ./sidecar
+ENV NODE_ENV=production PORT=4000
+EXPOSE 4000
+CMD ["npm", "start"]
