@@ -50,3 +50,22 @@ export function retryAfterSeconds (value: string | string[] | undefined): number
 export function isRetryableStatus (status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500
 }
+
+/** A plain JSON API call (carriers, TMS): bearer key, per-connector timeout; network failures are retryable. */
+export async function callJson (method: 'GET' | 'POST', url: string, opts: { body?: unknown, bearer?: string | null, timeoutSeconds: number, headers?: Record<string, string> }): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'odoo-logistics-hub', ...opts.headers }
+  if (opts.body !== undefined) headers['content-type'] = 'application/json'
+  if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`
+  const timeout = opts.timeoutSeconds * 1000
+  try {
+    const res = await request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), headersTimeout: timeout, bodyTimeout: timeout })
+    return { status: res.statusCode, headers: res.headers, text: await res.body.text() }
+  } catch (err) {
+    throw new RetryableError(`partner unreachable: ${errorMessage(err)}`, undefined, { cause: err })
+  }
+}
+
+/** Joins a connector's base URL and an API path without losing a base path prefix. */
+export function endpoint (baseUrl: string, path: string): string {
+  return new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href
+}

@@ -30,6 +30,8 @@ export interface Envelope {
 export interface DeliveryResult {
   /** the partner's id for what it created (fulfilment id, shipment id), shown in Odoo */
   externalRef: string | null
+  /** what Odoo should record beyond the status, e.g. `{ shipment: { carrier, tracking_number, label_pdf_base64 } }` */
+  details?: Record<string, unknown>
 }
 
 /** A partner callback translated to the canonical inbound message Odoo applies (hub_apply_inbound). */
@@ -48,7 +50,7 @@ export interface Adapter {
   readonly name: string
   deliver: (envelope: Envelope, connector: Connector) => Promise<DeliveryResult>
   /** Parses a verified callback body; throws InboundFormatError when it is not this system's format. */
-  parseInbound: (webhookId: string, body: unknown) => InboundMessage
+  parseInbound: (webhookId: string, body: unknown) => InboundMessage | Promise<InboundMessage>
 }
 
 export class InboundFormatError extends Error {

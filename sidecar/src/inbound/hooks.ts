@@ -49,7 +49,7 @@ export function registerHookRoutes (app: FastifyInstance, { pool, boss, metrics 
     const webhookId = String(req.headers['webhook-id'])
     let message: InboundJob['message']
     try {
-      message = adapter.parseInbound(webhookId, body)
+      message = await adapter.parseInbound(webhookId, body)
     } catch (err) {
       if (!(err instanceof InboundFormatError)) throw err
       count('malformed')

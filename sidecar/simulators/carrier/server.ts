@@ -1,0 +1,174 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Webhook } from 'standardwebhooks'
+import { request } from 'undici'
+import { FaultInjector, type FaultSettings } from '../faults.ts'
+import { readBody, sendJson } from '../http-util.ts'
+import { type DialectName, type Milestone, type SimShipment, dialects } from './dialects.ts'
+
+/**
+ * A parcel carrier speaking one of two wire formats (dialects.ts): rates, booking with a PDF label,
+ * manifest, tracking by number, and tracking webhooks (signed per Standard Webhooks) with proof of
+ * delivery. Requests must carry `Authorization: Bearer <apiKey>` when an API key is set. Faults come
+ * from the shared FaultInjector; `/_sim/*` is the test and demo control API.
+ */
+export interface CarrierSimulatorOptions {
+  dialect: DialectName
+  apiKey?: string
+  callbackUrl?: string
+  callbackSecret?: string
+}
+
+export class CarrierSimulator {
+  readonly faults = new FaultInjector()
+  readonly requests: Array<{ path: string, status: number | 'hang' }> = []
+  readonly shipments = new Map<string, SimShipment>()
+  readonly webhooks: Array<{ tracking: string, status: number | 'error', body: unknown }> = []
+  readonly manifests: string[][] = []
+  #server: Server = createServer((req, res) => { void this.#handle(req, res) })
+  #seq = 0
+  #eventSeq = 0
+
+  constructor (private options: CarrierSimulatorOptions) {}
+
+  get dialect () { return dialects[this.options.dialect] }
+
+  configure (patch: Partial<CarrierSimulatorOptions>): void { this.options = { ...this.options, ...patch } }
+
+  async start (port = 0, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>(resolve => this.#server.listen(port, host, resolve))
+    return this.url
+  }
+
+  get url (): string { return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}` }
+
+  async stop (): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise<void>(resolve => this.#server.close(() => resolve()))
+  }
+
+  /** Records milestones on a shipment and pushes them as webhooks (honouring duplicate/out-of-order faults). */
+  async track (tracking: string, milestones: Milestone[], extra: { reason?: string, pod?: boolean } = {}): Promise<unknown[]> {
+    const s = this.shipments.get(tracking)
+    if (!s) throw new Error(`unknown tracking number ${tracking}`)
+    const events = milestones.map(m => this.dialect.event(s, m, ++this.#eventSeq, { reason: extra.reason, pod: extra.pod && m === 'delivered' }))
+    s.events.push(...events)
+    const ordered = this.faults.settings.outOfOrderCallbacks ? [...events].reverse() : events
+    for (const body of ordered) {
+      await this.#sendWebhook(tracking, body)
+      if (this.faults.settings.duplicateCallbacks) await this.#sendWebhook(tracking, body)
+    }
+    return events
+  }
+
+  async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sim').pathname
+    try {
+      const raw = req.method === 'GET' ? '' : await readBody(req)
+      if (path.startsWith('/_sim/')) return await this.#admin(req.method ?? 'GET', path, raw, res)
+      const verdict = await this.faults.next()
+      if (verdict.kind === 'hang') { this.requests.push({ path, status: 'hang' }); return }
+      const answer = (status: number, json: unknown, headers?: Record<string, string>) => {
+        this.requests.push({ path, status })
+        sendJson(res, status, json, headers)
+      }
+      if (verdict.kind === 'rate_limit') return answer(429, { error: 'rate_limited' }, { 'retry-after': String(verdict.retryAfter) })
+      if (verdict.kind === 'fail') return answer(verdict.status, { error: 'injected failure' })
+      if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) return answer(401, { error: 'invalid api key' })
+      let body: any = {}
+      if (raw) { try { body = JSON.parse(raw) } catch { return answer(400, { error: 'malformed JSON' }) } }
+      this.#route(req.method ?? 'GET', path, body, answer)
+    } catch (err) {
+      sendJson(res, 400, { error: (err as Error).message })
+    }
+  }
+
+  #route (method: string, path: string, body: any, answer: (status: number, json: unknown) => void): void {
+    const d = this.dialect
+    if (method === 'POST' && path === d.paths.rates) {
+      const problem = d.checkAddress(body)
+      return problem ? answer(422, { error: problem, code: 'ADDRESS_INVALID' }) : answer(200, d.ratesAnswer(d.services))
+    }
+    if (method === 'POST' && path === d.paths.book) {
+      const service = d.bookService(body)
+      const problem = d.checkAddress(body)
+      if (problem) return answer(422, { error: problem, code: 'ADDRESS_INVALID' })
+      if (!service || !d.services[service]) return answer(422, { error: `unknown service ${service}`, code: 'SERVICE_INVALID' })
+      const reference = d.bookReference(body)
+      // idempotent on the shipper's reference, like carriers that take an idempotency key
+      const existing = [...this.shipments.values()].find(s => s.reference === reference && reference !== '')
+      const s = existing ?? { id: `shp_${++this.#seq}`, tracking: d.trackingNumber(this.#seq), service, reference, price: d.services[service]![0], events: [] }
+      this.shipments.set(s.tracking, s)
+      return answer(existing ? 200 : 201, d.bookAnswer(s, labelPdf(s.tracking)))
+    }
+    if (method === 'POST' && path === d.paths.manifest) {
+      const ids = Array.isArray(body.shipment_ids) ? body.shipment_ids : Array.isArray(body.consignments) ? body.consignments : []
+      this.manifests.push(ids)
+      return answer(200, { manifest_id: `MAN-${this.manifests.length}`, count: ids.length })
+    }
+    const tracked = method === 'GET' ? d.paths.track.exec(path) : null
+    if (tracked) {
+      const s = this.shipments.get(decodeURIComponent(tracked[1]!))
+      return s ? answer(200, d.trackAnswer(s)) : answer(404, { error: 'unknown tracking number' })
+    }
+    answer(404, { error: `no route ${method} ${path}` })
+  }
+
+  async #sendWebhook (tracking: string, body: unknown): Promise<void> {
+    const { callbackUrl, callbackSecret } = this.options
+    if (!callbackUrl || !callbackSecret) return
+    const payload = JSON.stringify(body)
+    const id = `cw_${tracking}_${(body as any).event_id ?? (body as any).seq}`
+    const now = new Date()
+    let status: number | 'error' = 'error'
+    try {
+      const res = await request(callbackUrl, {
+        method: 'POST',
+        body: payload,
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': new Webhook(callbackSecret).sign(id, now, payload)
+        }
+      })
+      status = res.statusCode
+      await res.body.dump()
+    } catch { /* recorded as error */ }
+    this.webhooks.push({ tracking, status, body })
+  }
+
+  async #admin (method: string, path: string, raw: string, res: ServerResponse): Promise<void> {
+    const body = raw ? JSON.parse(raw) : {}
+    if (method === 'GET' && path === '/_sim/state') {
+      return sendJson(res, 200, { dialect: this.options.dialect, requests: this.requests, shipments: [...this.shipments.values()], webhooks: this.webhooks, manifests: this.manifests, faults: this.faults.settings })
+    }
+    if (method === 'POST' && path === '/_sim/faults') return sendJson(res, 200, this.faults.set(body as Partial<FaultSettings>))
+    if (method === 'POST' && path === '/_sim/configure') { this.configure(body); return sendJson(res, 200, { ok: true }) }
+    const events = /^\/_sim\/shipments\/([^/]+)\/events$/.exec(path)
+    if (method === 'POST' && events) {
+      if (!this.shipments.has(events[1]!)) return sendJson(res, 404, { error: 'unknown tracking number' })
+      return sendJson(res, 200, { events: await this.track(events[1]!, body.milestones ?? [], body) })
+    }
+    sendJson(res, 404, { error: `no admin route ${method} ${path}` })
+  }
+}
+
+/** A small but valid one-page PDF showing the tracking number (what a label printer would receive). */
+export function labelPdf (tracking: string): string {
+  const text = `BT /F1 24 Tf 40 100 Td (${tracking.replace(/[()\\]/g, '')}) Tj ET`
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 288 180] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'
+  ]
+  let pdf = '%PDF-1.4\n'
+  const offsets: number[] = []
+  objects.forEach((o, i) => { offsets.push(pdf.length); pdf += `${i + 1} 0 obj\n${o}\nendobj\n` })
+  const xref = pdf.length
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map(o => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
+  return Buffer.from(pdf, 'latin1').toString('base64')
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs'
+import jsonata from 'jsonata'
+import { z } from 'zod'
+import { PermanentError, RetryableError } from '../../errors.ts'
+import { SHIPMENT_STATUSES, type ShipmentStatus, type TrackingEvent } from '../../shipping/lifecycle.ts'
+import { type HttpAnswer, callJson, endpoint, isRetryableStatus, retryAfterSeconds } from '../http-transport.ts'
+import { type Connector, InboundFormatError } from '../types.ts'
+import type { Booking, CarrierAdapter, Rate, ShipmentRequest } from './types.ts'
+
+/**
+ * A carrier whose wire format is described by data: a mapping.json of JSONata expressions (request and
+ * answer shapes) plus status and reason tables. Adding a carrier with a REST+JSON API is a new folder
+ * with a mapping file and an error parser; this engine does the transport and the canonical checks.
+ * JSONata was chosen over hand-written mappers because mappings are data a person can read and fix
+ * without a code change, and it is the mapping language partners' integration teams already know.
+ */
+const mappingSchema = z.object({
+  paths: z.object({ rates: z.string(), book: z.string(), track: z.string().includes('{tracking}') }),
+  rateRequest: z.string(),
+  rates: z.string(),
+  bookRequest: z.string(),
+  booking: z.string(),
+  trackingEvents: z.string(),
+  statuses: z.record(z.string(), z.enum(SHIPMENT_STATUSES as [ShipmentStatus, ...ShipmentStatus[]])),
+  reasons: z.record(z.string(), z.string())
+})
+
+const mappedRates = z.array(z.object({ service: z.string(), amount: z.number().nonnegative(), currency: z.string(), transit_days: z.number() }))
+const mappedBooking = z.object({ tracking_number: z.string().min(1), label_pdf_base64: z.string().min(1) })
+const mappedEvents = z.array(z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  tracking_number: z.string().min(1),
+  carrier_status: z.union([z.string(), z.number()]).transform(String),
+  reason_code: z.string().nullish(),
+  occurred_at: z.string(),
+  location: z.string().nullish(),
+  pod: z.object({ signed_by: z.string().nullish(), signature_ref: z.string().nullish(), photo_ref: z.string().nullish() }).nullish()
+}))
+
+export interface MappedCarrierOptions {
+  name: string
+  mappingFile: URL
+  /** the carrier's own error body -> a short "CODE: message" (default: `{ error, code }` JSON or the raw text) */
+  describeError?: (answer: HttpAnswer) => string
+  /** logs an unmapped status code (the engine calls it once per code) */
+  onUnknownStatus?: (carrier: string, code: string) => void
+}
+
+function describeJsonError (answer: HttpAnswer): string {
+  try {
+    const body = JSON.parse(answer.text) as { error?: string, code?: string }
+    return [body.code, body.error].filter(Boolean).join(': ') || `HTTP ${answer.status}`
+  } catch { return answer.text.slice(0, 200) || `HTTP ${answer.status}` }
+}
+
+export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdapter {
+  const mapping = mappingSchema.parse(JSON.parse(readFileSync(options.mappingFile, 'utf8')))
+  const compiled = {
+    rateRequest: jsonata(mapping.rateRequest), rates: jsonata(mapping.rates), bookRequest: jsonata(mapping.bookRequest),
+    booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents)
+  }
+  const unknownSeen = new Set<string>()
+
+  async function call (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string) {
+    if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
+    const answer = await callJson(method, endpoint(connector.base_url, path), {
+      body, bearer: connector.secret, timeoutSeconds: connector.timeout, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined
+    })
+    if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.text) as unknown
+    const message = `${options.name} ${connector.code} answered HTTP ${answer.status} (${(options.describeError ?? describeJsonError)(answer)})`
+    throw isRetryableStatus(answer.status) ? new RetryableError(message, retryAfterSeconds(answer.headers['retry-after'])) : new PermanentError(message)
+  }
+
+  async function evaluate<T> (schema: z.ZodType<T>, expr: jsonata.Expression, input: unknown, what: string): Promise<T> {
+    const parsed = schema.safeParse(await expr.evaluate(input))
+    if (!parsed.success) throw new InboundFormatError(`${options.name} ${what} does not match the mapping`, parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`))
+    return parsed.data
+  }
+
+  function normalise (e: z.infer<typeof mappedEvents>[number]): TrackingEvent {
+    const status = mapping.statuses[e.carrier_status]
+    if (!status && !unknownSeen.has(e.carrier_status)) {
+      unknownSeen.add(e.carrier_status)
+      options.onUnknownStatus?.(options.name, e.carrier_status)
+    }
+    return {
+      id: `${options.name}:${e.tracking_number}:${e.id}`,
+      tracking_number: e.tracking_number,
+      status: status ?? 'exception',
+      reason: status ? (e.reason_code ? mapping.reasons[e.reason_code] ?? e.reason_code.toLowerCase() : null) : 'unknown_status',
+      carrier_status: e.carrier_status,
+      occurred_at: e.occurred_at,
+      location: e.location ?? null,
+      pod: e.pod ? { signed_by: e.pod.signed_by ?? null, signature_ref: e.pod.signature_ref ?? null, photo_ref: e.pod.photo_ref ?? null } : null
+    }
+  }
+
+  return {
+    name: options.name,
+    async rate (req: ShipmentRequest, connector: Connector): Promise<Rate[]> {
+      const wire = await call(connector, 'POST', mapping.paths.rates, await compiled.rateRequest.evaluate(req))
+      const rates = await evaluate(mappedRates, compiled.rates, wire, 'rates answer').catch(err => { throw new PermanentError((err as Error).message) })
+      return rates.map(r => ({ ...r, carrier: connector.code }))
+    },
+    async book (req: ShipmentRequest, rate: Rate, connector: Connector): Promise<Booking> {
+      const wire = await call(connector, 'POST', mapping.paths.book, await compiled.bookRequest.evaluate({ request: req, rate }), req.reference)
+      // a garbled success is retried: carriers dedupe bookings on our reference
+      const booking = await evaluate(mappedBooking, compiled.booking, wire, 'booking answer').catch(err => { throw new RetryableError((err as Error).message) })
+      return { ...booking, carrier: connector.code, service: rate.service, amount: rate.amount, currency: rate.currency }
+    },
+    async track (trackingNumber: string, connector: Connector): Promise<TrackingEvent[]> {
+      const wire = await call(connector, 'GET', mapping.paths.track.replace('{tracking}', encodeURIComponent(trackingNumber)))
+      return (await evaluate(mappedEvents, compiled.trackingEvents, wire, 'tracking answer')).map(normalise)
+    },
+    async parseTracking (body: unknown): Promise<TrackingEvent[]> {
+      return (await evaluate(mappedEvents, compiled.trackingEvents, body, 'tracking webhook')).map(normalise)
+    }
+  }
+}

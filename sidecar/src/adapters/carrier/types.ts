@@ -1,0 +1,31 @@
+import type { TrackingEvent } from '../../shipping/lifecycle.ts'
+import type { Connector } from '../types.ts'
+
+/** What the hub asks a carrier to move (built from the canonical picking). */
+export interface ShipmentRequest {
+  reference: string
+  picking_id: number
+  ship_to: { name: string | null, street: string | null, city: string | null, zip: string | null, country_code: string | null }
+  parcels: Array<{ weight_kg: number }>
+}
+
+export interface Rate { carrier: string, service: string, amount: number, currency: string, transit_days: number }
+
+export interface Booking {
+  carrier: string
+  service: string
+  tracking_number: string
+  label_pdf_base64: string
+  amount: number
+  currency: string
+}
+
+/** The carrier side of the adapter seam: every carrier answers these in canonical terms. */
+export interface CarrierAdapter {
+  readonly name: string
+  rate: (req: ShipmentRequest, connector: Connector) => Promise<Rate[]>
+  book: (req: ShipmentRequest, rate: Rate, connector: Connector) => Promise<Booking>
+  track: (trackingNumber: string, connector: Connector) => Promise<TrackingEvent[]>
+  /** a verified tracking webhook body -> canonical events (throws InboundFormatError) */
+  parseTracking: (body: unknown) => Promise<TrackingEvent[]>
+}
