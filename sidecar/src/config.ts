@@ -35,6 +35,10 @@ const schema = z.object({
   HUB_WORKER_POLL_SECONDS: z.coerce.number().min(0.5).default(1),
   /** seconds between retries of Odoo write-back and inbound apply while Odoo is unreachable */
   HUB_ODOO_RETRY_SECONDS: z.coerce.number().int().min(1).default(5),
+  /** partner circuit breaker: failure percentage that opens it, calls before it counts, ms before a trial call */
+  HUB_BREAKER_ERROR_PCT: z.coerce.number().min(1).max(100).default(50),
+  HUB_BREAKER_VOLUME: z.coerce.number().int().min(1).default(3),
+  HUB_BREAKER_RESET_MS: z.coerce.number().int().min(100).default(30_000),
   /** largest accepted inbound hook body */
   HUB_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024)
 })

@@ -19,6 +19,8 @@ export interface WritebackJob {
   attempt: number
   error: string | null
   external_ref: string | null
+  /** e.g. `{ shipment: { carrier, tracking_number, label_pdf_base64, ... } }` for Odoo to record */
+  details: Record<string, unknown> | null
   at: string
   correlation_id: string
 }

@@ -9,6 +9,7 @@ import { OutboxListener } from './relay/outbox-listener.ts'
 import { relayBatch } from './relay/relay.ts'
 import { createDrainLoop } from './relay/relay-loop.ts'
 import { buildServer } from './server.ts'
+import { BreakerRegistry } from './shipping/breakers.ts'
 import { deadLetterJob } from './workers/dead-letter.ts'
 import { deliverJob } from './workers/deliver.ts'
 import { applyInboundJobs } from './workers/inbound-apply.ts'
@@ -23,6 +24,11 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   const metrics = createMetrics()
   const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES })
   const deliveryWorkers: string[] = []
+  const breakerSettings = { errorThresholdPercentage: config.HUB_BREAKER_ERROR_PCT, volumeThreshold: config.HUB_BREAKER_VOLUME, resetTimeoutMs: config.HUB_BREAKER_RESET_MS, rollingWindowMs: 60_000 }
+  const breakers = new BreakerRegistry(breakerSettings, (connector, state) => {
+    metrics.circuitOpen.set({ connector }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0)
+    logger.warn({ connector, state }, 'circuit breaker changed state')
+  })
   const relay = createDrainLoop(() => relayBatch({ pool, boss, logger, metrics, batchSize: config.HUB_RELAY_BATCH }),
     config.HUB_RELAY_BATCH, logger, () => deliveryWorkers.forEach(id => boss.notifyWorker(id)))
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
@@ -35,7 +41,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     const rateLimiter = new RateLimiter()
     for (let i = 0; i < config.HUB_DELIVERY_CONCURRENCY; i++) {
       deliveryWorkers.push(await boss.work<DeliverJob>(QUEUES.deliver, poll, async ([job]) => {
-        await deliverJob({ pool, boss, logger, metrics, rateLimiter }, job!)
+        await deliverJob({ pool, boss, logger, metrics, rateLimiter, breakers }, job!)
       }))
     }
     await boss.work<DeliverJob>(QUEUES.deliverDead, poll, async ([job]) => { await deadLetterJob({ pool, boss, logger, metrics }, job!) })
@@ -45,7 +51,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   }
 
   return {
-    app, boss, pool, metrics, logger,
+    app, boss, pool, metrics, logger, breakers,
     async start (): Promise<void> {
       await boss.start()
       await createQueues(boss, config)
@@ -59,6 +65,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       await app.close()
       await relay.settled()
       await boss.stop({ graceful: true, timeout: 5000, wait: true })
+      breakers.shutdown()
       await pool.end()
     },
     /** the port actually bound (PORT=0 in tests) */

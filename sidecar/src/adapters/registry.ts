@@ -1,12 +1,27 @@
+import { carrierConnectorAdapter } from './carrier/connector-adapter.ts'
+import type { CarrierAdapter } from './carrier/types.ts'
+import { parcelfast } from './parcelfast/index.ts'
+import { rateShopAdapter } from './rate-shop/index.ts'
+import { swiftpost } from './swiftpost/index.ts'
 import type { Adapter } from './types.ts'
 import { webhookAdapter } from './webhook/index.ts'
 import { wmsAdapter } from './wms/index.ts'
 
+const carriers: Record<string, CarrierAdapter> = { [parcelfast.name]: parcelfast, [swiftpost.name]: swiftpost }
+
 const adapters: Record<string, Adapter> = {
   [webhookAdapter.name]: webhookAdapter,
-  [wmsAdapter.name]: wmsAdapter
+  [wmsAdapter.name]: wmsAdapter,
+  [rateShopAdapter.name]: rateShopAdapter,
+  ...Object.fromEntries(Object.values(carriers).map(c => [c.name, carrierConnectorAdapter(c)]))
 }
 
 export function adapterFor (name: string): Adapter | undefined {
   return adapters[name]
 }
+
+export function carrierAdapterFor (name: string): CarrierAdapter | undefined {
+  return carriers[name]
+}
+
+export const CARRIER_ADAPTERS = Object.keys(carriers)

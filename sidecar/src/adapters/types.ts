@@ -1,3 +1,6 @@
+import type { BreakerRegistry } from '../shipping/breakers.ts'
+import type { Carrier, CarrierRule } from '../shipping/rate-shop.ts'
+
 /** A connector row of `hub_connector` (docs/contract.md). */
 export interface Connector {
   id: number
@@ -34,6 +37,15 @@ export interface DeliveryResult {
   details?: Record<string, unknown>
 }
 
+/** What an adapter may need beyond its own connector (rate shopping looks across carriers). */
+export interface DeliveryContext {
+  /** active carrier connectors with their adapters */
+  carriers: () => Promise<Carrier[]>
+  /** the carrier rule of the route that sent this event */
+  carrierRule: () => Promise<CarrierRule>
+  breakers: BreakerRegistry
+}
+
 /** A partner callback translated to the canonical inbound message Odoo applies (hub_apply_inbound). */
 export interface InboundMessage {
   id: string
@@ -48,7 +60,7 @@ export interface InboundMessage {
  */
 export interface Adapter {
   readonly name: string
-  deliver: (envelope: Envelope, connector: Connector) => Promise<DeliveryResult>
+  deliver: (envelope: Envelope, connector: Connector, context: DeliveryContext) => Promise<DeliveryResult>
   /** Parses a verified callback body; throws InboundFormatError when it is not this system's format. */
   parseInbound: (webhookId: string, body: unknown) => InboundMessage | Promise<InboundMessage>
 }

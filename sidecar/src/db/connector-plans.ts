@@ -10,3 +10,15 @@ export function connectorsByIds (ids: number[]): Plan {
 export function activeConnectorByCode (code: string): Plan {
   return { text: `SELECT ${columns} FROM hub_connector WHERE code = $1 AND active`, values: [code] }
 }
+
+export function activeConnectorsByAdapters (adapters: string[]): Plan {
+  return { text: `SELECT ${columns} FROM hub_connector WHERE active AND adapter = ANY($1::text[]) ORDER BY id`, values: [adapters] }
+}
+
+/** The carrier rule of the route that sent an event type to a connector (cheapest when unset). */
+export function routeCarrierRule (connectorId: number, eventType: string): Plan {
+  return {
+    text: "SELECT COALESCE(MAX(carrier_rule), 'cheapest') AS carrier_rule FROM hub_route WHERE connector_id = $1 AND event_type = $2",
+    values: [connectorId, eventType]
+  }
+}

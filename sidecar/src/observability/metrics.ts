@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** One registry per sidecar instance (tests start several in one process). */
 export function createMetrics () {
@@ -14,6 +14,7 @@ export function createMetrics () {
     }),
     deadLettered: new Counter({ name: 'hub_dead_lettered_total', help: 'Events moved to the dead-letter queue', labelNames: ['connector'], registers: [registry] }),
     inbound: new Counter({ name: 'hub_inbound_total', help: 'Inbound hooks by outcome', labelNames: ['connector', 'outcome'], registers: [registry] }),
+    circuitOpen: new Gauge({ name: 'hub_circuit_open', help: 'Circuit breaker state per partner connector (0 closed, 0.5 half open, 1 open)', labelNames: ['connector'], registers: [registry] }),
     odooApplies: new Counter({ name: 'hub_odoo_applies_total', help: 'Items written back to Odoo by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] })
   }
 }

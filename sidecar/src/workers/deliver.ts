@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type PgBoss from 'pg-boss'
-import { adapterFor } from '../adapters/registry.ts'
-import type { Connector } from '../adapters/types.ts'
-import { connectorsByIds } from '../db/connector-plans.ts'
+import { CARRIER_ADAPTERS, adapterFor, carrierAdapterFor } from '../adapters/registry.ts'
+import type { Connector, DeliveryContext } from '../adapters/types.ts'
+import { activeConnectorsByAdapters, connectorsByIds, routeCarrierRule } from '../db/connector-plans.ts'
 import { getOutboundEvent, markFinished, notifyRelay } from '../db/outbox-plans.ts'
 import { type Pool, bossDb, withTransaction } from '../db/pool.ts'
 import { PermanentError, RetryableError, errorMessage } from '../errors.ts'
@@ -10,9 +10,11 @@ import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES, type WritebackJob } from '../queues.ts'
 import { type OutboundEventRow, toEnvelope } from './envelope.ts'
+import type { BreakerRegistry } from '../shipping/breakers.ts'
+import type { CarrierRule } from '../shipping/rate-shop.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
-export interface DeliverDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, rateLimiter: RateLimiter }
+export interface DeliverDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, rateLimiter: RateLimiter, breakers: BreakerRegistry }
 
 /**
  * Delivers one queued outbox event to its connector's partner.
@@ -41,7 +43,7 @@ export async function deliverJob (deps: DeliverDeps, job: PgBoss.JobWithMetadata
     stopTimer()
     await withTransaction(pool, async client => {
       await client.query(markFinished(event.id, 'delivered'))
-      await boss.send(QUEUES.writeback, writeback(event, 'sent', attempt, null, result.externalRef), { db: bossDb(client) })
+      await boss.send(QUEUES.writeback, writeback(event, 'sent', attempt, null, result.externalRef, result.details), { db: bossDb(client) })
       await client.query(notifyRelay())
     })
     metrics.deliveries.inc({ connector: label, outcome: 'delivered' })
@@ -72,10 +74,24 @@ async function callPartner (deps: DeliverDeps, connector: Connector | undefined,
     logger.debug({ connector: connector.code, wait_ms: waitMs }, 'rate limited; waiting')
     await sleep(waitMs)
   }
-  return await adapter.deliver(toEnvelope(event), connector)
+  return await adapter.deliver(toEnvelope(event), connector, deliveryContext(deps, connector, event))
+}
+
+function deliveryContext ({ pool, breakers }: DeliverDeps, connector: Connector, event: OutboundEventRow): DeliveryContext {
+  return {
+    breakers,
+    async carriers () {
+      const { rows } = await pool.query<Connector>(activeConnectorsByAdapters(CARRIER_ADAPTERS))
+      return rows.map(c => ({ connector: c, adapter: carrierAdapterFor(c.adapter)! }))
+    },
+    async carrierRule () {
+      const { rows: [row] } = await pool.query<{ carrier_rule: CarrierRule }>(routeCarrierRule(connector.id, event.event_type))
+      return row?.carrier_rule ?? 'cheapest'
+    }
+  }
 }
 
 export function writeback (event: Pick<OutboundEventRow, 'uuid' | 'correlation_id'>, status: WritebackJob['status'],
-  attempt: number, error: string | null, externalRef: string | null): WritebackJob {
-  return { event_uuid: event.uuid, status, attempt, error, external_ref: externalRef, at: new Date().toISOString(), correlation_id: event.correlation_id }
+  attempt: number, error: string | null, externalRef: string | null, details?: Record<string, unknown>): WritebackJob {
+  return { event_uuid: event.uuid, status, attempt, error, external_ref: externalRef, details: details ?? null, at: new Date().toISOString(), correlation_id: event.correlation_id }
 }

@@ -1,0 +1,31 @@
+import type { Booking } from './types.ts'
+import { toShipmentRequest } from '../../shipping/shipment-request.ts'
+import { rateShopAndBook } from '../../shipping/rate-shop.ts'
+import type { Adapter, DeliveryResult } from '../types.ts'
+import type { CarrierAdapter } from './types.ts'
+
+/** What Odoo records about a booked shipment (hub_apply_results `details.shipment`). */
+export function shipmentDetails (booking: Booking, consideredRates: number): DeliveryResult {
+  return {
+    externalRef: booking.tracking_number,
+    details: { shipment: { ...booking, rates_considered: consideredRates } }
+  }
+}
+
+/**
+ * A carrier connector used directly: an event routed to it books with this carrier (its best service
+ * by the route's rule), and its tracking webhooks arrive as canonical `shipment.tracking` messages.
+ */
+export function carrierConnectorAdapter (carrier: CarrierAdapter): Adapter {
+  return {
+    name: carrier.name,
+    async deliver (envelope, connector, context) {
+      const shop = await rateShopAndBook(toShipmentRequest(envelope), [{ connector, adapter: carrier }], await context.carrierRule(), context.breakers)
+      return shipmentDetails(shop.booking, shop.considered.length)
+    },
+    async parseInbound (webhookId, body) {
+      const events = await carrier.parseTracking(body)
+      return { id: webhookId, type: 'shipment.tracking', correlation_id: null, data: { tracking_number: events[0]?.tracking_number ?? null, events } }
+    }
+  }
+}
