@@ -7,6 +7,7 @@ export const QUEUES = {
   deliverDead: 'hub-deliver-dead',
   writeback: 'hub-writeback',
   inbound: 'hub-inbound',
+  trackingPoll: 'hub-tracking-poll',
   /** Odoo rejected the item itself (not an outage): kept for a person, never retried blindly */
   odooRejected: 'hub-odoo-rejected'
 } as const
@@ -38,4 +39,7 @@ export async function createQueues (boss: PgBoss, config: Config): Promise<void>
   await boss.createQueue(QUEUES.deliver, { name: QUEUES.deliver, deadLetter: QUEUES.deliverDead, expireInSeconds: 300 })
   await boss.createQueue(QUEUES.writeback, { name: QUEUES.writeback, ...odooRetry })
   await boss.createQueue(QUEUES.inbound, { name: QUEUES.inbound, ...odooRetry })
+  // a missed minute is simply polled at the next one: no retries
+  await boss.createQueue(QUEUES.trackingPoll, { name: QUEUES.trackingPoll, retryLimit: 0, expireInSeconds: 600 })
+  await boss.schedule(QUEUES.trackingPoll, '* * * * *')
 }

@@ -14,6 +14,7 @@ import { deadLetterJob } from './workers/dead-letter.ts'
 import { deliverJob } from './workers/deliver.ts'
 import { applyInboundJobs } from './workers/inbound-apply.ts'
 import { RateLimiter } from './workers/rate-limiter.ts'
+import { pollTracking } from './workers/tracking-poll.ts'
 import { writebackJobs } from './workers/writeback.ts'
 
 /** Wires the sidecar from its configuration; `start` and `stop` are safe to call from tests. */
@@ -48,6 +49,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     const batch = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, batchSize: config.HUB_WRITEBACK_BATCH }
     await boss.work<WritebackJob>(QUEUES.writeback, batch, async jobs => { await writebackJobs({ boss, odoo, logger, metrics }, jobs) })
     await boss.work<InboundJob>(QUEUES.inbound, batch, async jobs => { await applyInboundJobs({ boss, odoo, logger, metrics }, jobs) })
+    await boss.work(QUEUES.trackingPoll, async () => { await pollTracking({ pool, boss, logger, breakers }) })
   }
 
   return {

@@ -3,6 +3,7 @@ import type { CarrierAdapter } from './carrier/types.ts'
 import { parcelfast } from './parcelfast/index.ts'
 import { rateShopAdapter } from './rate-shop/index.ts'
 import { swiftpost } from './swiftpost/index.ts'
+import { tmsAdapter } from './tms/index.ts'
 import type { Adapter } from './types.ts'
 import { webhookAdapter } from './webhook/index.ts'
 import { wmsAdapter } from './wms/index.ts'
@@ -13,6 +14,7 @@ const adapters: Record<string, Adapter> = {
   [webhookAdapter.name]: webhookAdapter,
   [wmsAdapter.name]: wmsAdapter,
   [rateShopAdapter.name]: rateShopAdapter,
+  [tmsAdapter.name]: tmsAdapter,
   ...Object.fromEntries(Object.values(carriers).map(c => [c.name, carrierConnectorAdapter(c)]))
 }
 

@@ -1,18 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import type PgBoss from 'pg-boss'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
-import { v5 as uuidv5 } from 'uuid'
 import { adapterFor } from '../adapters/registry.ts'
 import { type Connector, InboundFormatError } from '../adapters/types.ts'
 import { activeConnectorByCode } from '../db/connector-plans.ts'
 import type { Pool } from '../db/pool.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import { type InboundJob, QUEUES } from '../queues.ts'
+import type { InboundJob } from '../queues.ts'
+import { enqueueInbound, warnUnknownStatuses } from './enqueue.ts'
 
 export interface HookDeps { pool: Pool, boss: PgBoss, metrics: Metrics }
-
-/** Namespace for inbound job ids: uuidv5(connector + webhook-id) makes a redelivered callback collide. */
-const INBOUND_NAMESPACE = '6f1c7d1e-6c8b-4b52-9c55-3f0f3c1d2a10'
 
 /**
  * POST /hooks/:connectorCode — a partner callback. Order matters: the signature is checked on the raw
@@ -55,10 +52,10 @@ export function registerHookRoutes (app: FastifyInstance, { pool, boss, metrics 
       count('malformed')
       return await reply.code(400).send({ error: 'malformed_message', message: err.message, issues: err.issues })
     }
-    const job: InboundJob = { connector_code: code, message }
-    const id = await boss.send(QUEUES.inbound, job, { id: uuidv5(`${code}:${webhookId}`, INBOUND_NAMESPACE) })
-    count(id ? 'accepted' : 'duplicate')
-    req.log.info({ correlation_id: message.correlation_id, message_id: webhookId, connector: code, type: message.type, duplicate: !id }, 'partner callback received')
-    return await reply.code(id ? 202 : 200).send({ status: id ? 'accepted' : 'duplicate', id: webhookId })
+    const stored = await enqueueInbound(boss, code, message)
+    count(stored ? 'accepted' : 'duplicate')
+    warnUnknownStatuses(req.log, code, message)
+    req.log.info({ correlation_id: message.correlation_id, message_id: webhookId, connector: code, type: message.type, duplicate: !stored }, 'partner callback received')
+    return await reply.code(stored ? 202 : 200).send({ status: stored ? 'accepted' : 'duplicate', id: webhookId })
   })
 }

@@ -42,8 +42,6 @@ export interface MappedCarrierOptions {
   mappingFile: URL
   /** the carrier's own error body -> a short "CODE: message" (default: `{ error, code }` JSON or the raw text) */
   describeError?: (answer: HttpAnswer) => string
-  /** logs an unmapped status code (the engine calls it once per code) */
-  onUnknownStatus?: (carrier: string, code: string) => void
 }
 
 function describeJsonError (answer: HttpAnswer): string {
@@ -59,7 +57,6 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
     rateRequest: jsonata(mapping.rateRequest), rates: jsonata(mapping.rates), bookRequest: jsonata(mapping.bookRequest),
     booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents)
   }
-  const unknownSeen = new Set<string>()
 
   async function call (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string) {
     if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
@@ -79,10 +76,6 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
 
   function normalise (e: z.infer<typeof mappedEvents>[number]): TrackingEvent {
     const status = mapping.statuses[e.carrier_status]
-    if (!status && !unknownSeen.has(e.carrier_status)) {
-      unknownSeen.add(e.carrier_status)
-      options.onUnknownStatus?.(options.name, e.carrier_status)
-    }
     return {
       id: `${options.name}:${e.tracking_number}:${e.id}`,
       tracking_number: e.tracking_number,

@@ -1,0 +1,102 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Webhook } from 'standardwebhooks'
+import { request } from 'undici'
+import { FaultInjector, type FaultSettings } from '../faults.ts'
+import { readBody, sendJson } from '../http-util.ts'
+
+/**
+ * A transport management (fleet) platform: takes transport orders for B2B deliveries (idempotent on
+ * orderRef) and reports milestones (DEPARTED, DELAYED, ROUTE_DEVIATION, ARRIVED, POD) to a webhook,
+ * signed per Standard Webhooks. Same fault injection and `/_sim/*` control API as the other simulators.
+ */
+export type TmsMilestone = 'DEPARTED' | 'DELAYED' | 'ROUTE_DEVIATION' | 'ARRIVED' | 'POD'
+
+interface TransportJob { jobId: string, order: Record<string, any>, milestones: unknown[] }
+
+export class TmsSimulator {
+  readonly faults = new FaultInjector()
+  readonly jobs = new Map<string, TransportJob>()
+  readonly requests: Array<{ path: string, status: number | 'hang' }> = []
+  readonly webhooks: Array<{ jobId: string, status: number | 'error' }> = []
+  #server: Server = createServer((req, res) => { void this.#handle(req, res) })
+  #seq = 0
+
+  constructor (private options: { apiKey?: string, callbackUrl?: string, callbackSecret?: string } = {}) {}
+
+  configure (patch: Partial<TmsSimulator['options']>): void { this.options = { ...this.options, ...patch } }
+
+  async start (port = 0, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>(resolve => this.#server.listen(port, host, resolve))
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+  }
+
+  async stop (): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise<void>(resolve => this.#server.close(() => resolve()))
+  }
+
+  async report (jobId: string, milestones: TmsMilestone[]): Promise<unknown[]> {
+    const job = this.jobs.get(jobId)
+    if (!job) throw new Error(`unknown job ${jobId}`)
+    const bodies = milestones.map((m, i) => ({
+      jobId, eventNo: job.milestones.length + i + 1, milestone: m, at: new Date(Date.UTC(2026, 10, 25, 6, job.milestones.length + i)).toISOString(),
+      location: { place: m === 'ARRIVED' || m === 'POD' ? String(job.order.delivery?.city ?? '') : 'Hub Antwerp' },
+      delayMinutes: m === 'DELAYED' ? 45 : undefined,
+      pod: m === 'POD' ? { signedBy: 'Warehouse desk', documentRef: `cmr-${jobId}` } : undefined
+    }))
+    job.milestones.push(...bodies)
+    const ordered = this.faults.settings.outOfOrderCallbacks ? [...bodies].reverse() : bodies
+    for (const body of ordered) {
+      await this.#send(jobId, body)
+      if (this.faults.settings.duplicateCallbacks) await this.#send(jobId, body)
+    }
+    return bodies
+  }
+
+  async #send (jobId: string, body: { eventNo: number }): Promise<void> {
+    const { callbackUrl, callbackSecret } = this.options
+    if (!callbackUrl || !callbackSecret) return
+    const payload = JSON.stringify(body)
+    const id = `tms_${jobId}_${body.eventNo}`
+    const now = new Date()
+    let status: number | 'error' = 'error'
+    try {
+      const res = await request(callbackUrl, {
+        method: 'POST', body: payload,
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(callbackSecret).sign(id, now, payload) }
+      })
+      status = res.statusCode
+      await res.body.dump()
+    } catch { /* recorded as error */ }
+    this.webhooks.push({ jobId, status })
+  }
+
+  async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://sim').pathname
+    try {
+      const raw = req.method === 'GET' ? '' : await readBody(req)
+      const body = raw ? JSON.parse(raw) : {}
+      if (path === '/_sim/state') return sendJson(res, 200, { jobs: [...this.jobs.values()], requests: this.requests, webhooks: this.webhooks })
+      if (path === '/_sim/faults') return sendJson(res, 200, this.faults.set(body as Partial<FaultSettings>))
+      const m = /^\/_sim\/jobs\/([^/]+)\/milestones$/.exec(path)
+      if (m) return sendJson(res, 200, { milestones: await this.report(m[1]!, body.milestones ?? []) })
+      const verdict = await this.faults.next()
+      if (verdict.kind === 'hang') { this.requests.push({ path, status: 'hang' }); return }
+      const answer = (status: number, json: unknown) => { this.requests.push({ path, status }); sendJson(res, status, json) }
+      if (verdict.kind === 'rate_limit') return answer(429, { message: 'rate limited' })
+      if (verdict.kind === 'fail') return answer(verdict.status, { message: 'injected failure' })
+      if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) return answer(401, { message: 'bad api key' })
+      if (req.method === 'POST' && path === '/transport-orders') {
+        if (!body.orderRef || !body.delivery?.city) return answer(422, { message: 'orderRef and delivery.city are required', code: 'INVALID_ORDER' })
+        const existing = [...this.jobs.values()].find(j => j.order.orderRef === body.orderRef)
+        const job = existing ?? { jobId: `TMS-${String(++this.#seq).padStart(5, '0')}`, order: body, milestones: [] }
+        this.jobs.set(job.jobId, job)
+        return answer(existing ? 200 : 201, { jobId: job.jobId, status: 'PLANNED' })
+      }
+      answer(404, { message: `no route ${req.method} ${path}` })
+    } catch (err) {
+      sendJson(res, 400, { message: (err as Error).message })
+    }
+  }
+}
