@@ -1,0 +1,60 @@
+"""The canonical message envelope and its identifiers (docs/contract.md)."""
+import base64
+import secrets
+import uuid
+from datetime import datetime, timezone
+
+OUTBOUND_EVENT_TYPES = (
+    "order.confirmed",
+    "order.cancelled",
+    "picking.ready",
+    "picking.done",
+    "invoice.posted",
+)
+
+# Random per process: a transaction runs in one process, so (salt, txid) names it uniquely even
+# when several databases or restored copies share transaction ids.
+_CORRELATION_SALT = uuid.uuid4()
+
+
+def new_message_id():
+    return str(uuid.uuid4())
+
+
+def new_secret():
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
+
+
+def correlation_id_for_transaction(txid):
+    """Deterministic per transaction, so every event written by one transaction shares it."""
+    return str(uuid.uuid5(_CORRELATION_SALT, str(txid)))
+
+
+def iso_utc(value):
+    """Naive UTC datetime (Odoo's storage convention) -> ISO 8601 with ``Z``; None stays None."""
+    if not value:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def parse_iso_utc(value):
+    """ISO 8601 string -> naive UTC datetime; raises ValueError when it is not one."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def build_envelope(message_id, event_type, occurred_at, correlation_id, model, res_id, data):
+    """The message partners receive; ``data`` is the snapshot stored in ``hub_event.payload``."""
+    return {
+        "id": message_id,
+        "type": event_type,
+        "occurred_at": iso_utc(occurred_at),
+        "correlation_id": correlation_id,
+        "source": {"model": model, "id": res_id},
+        "data": data or {},
+    }

@@ -1,0 +1,108 @@
+"""Shape checks of what the sidecar sends over RPC; errors name the offending item."""
+from .envelope import parse_iso_utc
+from .status import RESULT_STATUSES
+
+MAX_BATCH = 500
+
+
+class MessageError(ValueError):
+    """Input that can never be applied as sent; retrying it cannot help."""
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _optional_str(item, key, where):
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise MessageError(f"{where}: '{key}' must be a string or null")
+    return value or None
+
+
+def check_batch(items, what):
+    if not isinstance(items, (list, tuple)):
+        raise MessageError(f"{what} must be a list, got {type(items).__name__}")
+    if len(items) > MAX_BATCH:
+        raise MessageError(f"too many {what}: {len(items)} (at most {MAX_BATCH} per call)")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise MessageError(f"{what}[{index}] must be an object, got {type(item).__name__}")
+    return list(items)
+
+
+def check_result(item, index):
+    """A delivery result of ``hub.sync.state.hub_apply_results``, normalised."""
+    where = f"results[{index}]"
+    uuid = item.get("event_uuid")
+    if not isinstance(uuid, str) or not uuid:
+        raise MessageError(f"{where}: 'event_uuid' is required")
+    status = item.get("status")
+    if status not in RESULT_STATUSES:
+        raise MessageError(f"{where}: 'status' must be one of {', '.join(RESULT_STATUSES)}, got {status!r}")
+    attempt = item.get("attempt")
+    if not _is_int(attempt) or attempt < 0:
+        raise MessageError(f"{where}: 'attempt' must be a non-negative integer, got {attempt!r}")
+    at = _optional_str(item, "at", where)
+    try:
+        at = at and parse_iso_utc(at)
+    except ValueError:
+        raise MessageError(f"{where}: 'at' is not an ISO 8601 timestamp: {item['at']!r}") from None
+    return {
+        "event_uuid": uuid,
+        "status": status,
+        "attempt": attempt,
+        "error": _optional_str(item, "error", where),
+        "external_ref": _optional_str(item, "external_ref", where),
+        "at": at,
+    }
+
+
+def check_inbound(item, index):
+    """The envelope of an inbound message; its ``data`` is checked when it is applied."""
+    where = f"messages[{index}]"
+    for key in ("id", "type"):
+        if not isinstance(item.get(key), str) or not item[key]:
+            raise MessageError(f"{where}: '{key}' is required and must be a non-empty string")
+    return {
+        "id": item["id"],
+        "type": item["type"],
+        "correlation_id": _optional_str(item, "correlation_id", where),
+        "data": item.get("data"),
+    }
+
+
+def check_fulfilment_data(data):
+    """``data`` of a fulfilment.* message: picking id, external ref and optional lines."""
+    if not isinstance(data, dict):
+        raise MessageError("'data' must be an object")
+    picking_id = data.get("picking_id")
+    if not _is_int(picking_id) or picking_id <= 0:
+        raise MessageError(f"'data.picking_id' must be a positive integer, got {picking_id!r}")
+    lines = data.get("lines") or []
+    if not isinstance(lines, list):
+        raise MessageError("'data.lines' must be a list")
+    checked = []
+    for index, line in enumerate(lines):
+        where = f"data.lines[{index}]"
+        if not isinstance(line, dict):
+            raise MessageError(f"{where} must be an object")
+        move_id = line.get("move_id")
+        if move_id is not None and not _is_int(move_id):
+            raise MessageError(f"{where}: 'move_id' must be an integer or null")
+        sku = _optional_str(line, "sku", where)
+        if not move_id and not sku:
+            raise MessageError(f"{where}: needs a 'move_id' or a 'sku'")
+        quantity = line.get("quantity")
+        if not _is_number(quantity) or quantity < 0:
+            raise MessageError(f"{where}: 'quantity' must be a non-negative number, got {quantity!r}")
+        checked.append({"move_id": move_id or None, "sku": sku, "quantity": float(quantity)})
+    return {
+        "picking_id": picking_id,
+        "external_ref": _optional_str(data, "external_ref", "data"),
+        "lines": checked,
+    }

@@ -1,0 +1,80 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+from ..hub.status import worst_status
+from .hub_sync_state import SYNC_STATUS_SELECTION
+
+
+class HubSyncMixin(models.AbstractModel):
+    """Business documents whose changes are sent to partners, and whose sync status people see."""
+
+    _name = "hub.sync.mixin"
+    _description = "Logistics Hub Synchronised Document"
+
+    hub_sync_status = fields.Selection(
+        SYNC_STATUS_SELECTION,
+        string="Partner Sync",
+        compute="_compute_hub_sync",
+        groups="logistics_hub.group_hub_user",
+        help="Most alarming sync status over all connectors this document was sent to.",
+    )
+    hub_sync_summary = fields.Char(
+        string="Partner Sync Details",
+        compute="_compute_hub_sync",
+        groups="logistics_hub.group_hub_user",
+    )
+
+    def _compute_hub_sync(self):
+        ids = [rid for rid in self._origin.ids if rid]
+        states = self.env["hub.sync.state"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", ids)], order="connector_id, id"
+        )
+        labels = dict(self.env["hub.sync.state"]._fields["status"]._description_selection(self.env))
+        by_record = defaultdict(list)
+        for state in states:
+            by_record[state.res_id].append(state)
+        for record in self:
+            record_states = by_record.get(record._origin.id, [])
+            record.hub_sync_status = worst_status(s.status for s in record_states)
+            record.hub_sync_summary = " · ".join(
+                f"{s.connector_id.name}: {labels[s.status]}" for s in record_states
+            ) or False
+
+    def _hub_emit(self, event_type):
+        return self.env["hub.event"]._hub_emit(event_type, self)
+
+    def _hub_event_payload(self, event_type):
+        """The ``data`` of the envelope of ``event_type`` for one record (docs/contract.md)."""
+        raise NotImplementedError()
+
+    @api.model
+    def _hub_partner_data(self, partner):
+        return {
+            "name": partner.name or None,
+            "street": partner.street or None,
+            "city": partner.city or None,
+            "zip": partner.zip or None,
+            "country_code": partner.country_id.code or None,
+        }
+
+    @api.model
+    def _hub_synced_models(self):
+        mixin = self.env["hub.sync.mixin"]
+        return [(name, self.env[name]._description) for name in mixin._inherit_children if name in self.env]
+
+    @api.model
+    def _hub_record_refs(self, rows):
+        """``{row.id: "model,id"}`` for rows (events, sync states) whose record still exists."""
+        ids_by_model = defaultdict(set)
+        for row in rows:
+            if row.res_model in self.env and row.res_id:
+                ids_by_model[row.res_model].add(row.res_id)
+        existing = {
+            model: set(self.env[model].sudo().browse(ids).exists().ids) for model, ids in ids_by_model.items()
+        }
+        return {
+            row.id: f"{row.res_model},{row.res_id}"
+            for row in rows
+            if row.res_id in existing.get(row.res_model, ())
+        }

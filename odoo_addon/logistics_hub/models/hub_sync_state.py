@@ -1,0 +1,171 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..hub.messages import MessageError, check_batch, check_result
+from ..hub.status import is_stale
+
+_logger = logging.getLogger(__name__)
+
+SYNC_STATUS_SELECTION = [
+    ("pending", "Pending"),
+    ("sent", "Sent"),
+    ("acknowledged", "Acknowledged"),
+    ("failed", "Failed"),
+    ("dead", "Dead"),
+]
+
+
+class HubSyncState(models.Model):
+    _name = "hub.sync.state"
+    _description = "Logistics Hub Sync State"
+    _order = "write_date desc, id desc"
+
+    res_model = fields.Char(string="Model", required=True, readonly=True)
+    res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", required=True, readonly=True)
+    record_ref = fields.Reference(string="Record", selection="_selection_record_ref", compute="_compute_record_ref")
+    connector_id = fields.Many2one("hub.connector", required=True, ondelete="cascade", readonly=True, index=True)
+    status = fields.Selection(SYNC_STATUS_SELECTION, required=True, default="pending", readonly=True)
+    attempts = fields.Integer(readonly=True, help="Delivery attempts made for the last event.")
+    last_error = fields.Text(readonly=True)
+    external_ref = fields.Char(string="External Reference", readonly=True)
+    correlation_id = fields.Char(readonly=True)
+    last_event_id = fields.Many2one("hub.event", string="Last Event", ondelete="set null", readonly=True)
+    last_attempt = fields.Integer(readonly=True)
+    last_sync_at = fields.Datetime(string="Last Sync", readonly=True)
+
+    _sql_constraints = [
+        (
+            "record_connector_unique",
+            "UNIQUE(res_model, res_id, connector_id)",
+            "A record has one sync state per connector.",
+        ),
+    ]
+
+    @api.model
+    def _selection_record_ref(self):
+        return self.env["hub.sync.mixin"]._hub_synced_models()
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_ref(self):
+        refs = self.env["hub.sync.mixin"]._hub_record_refs(self)
+        for state in self:
+            state.record_ref = refs.get(state.id, False)
+
+    @api.depends("connector_id.name", "res_model", "res_id")
+    def _compute_display_name(self):
+        for state in self:
+            state.display_name = f"{state.connector_id.name}: {state.res_model},{state.res_id}"
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hub_states_by_key(self, keys):
+        """Existing states of ``(res_model, res_id, connector_id)`` keys, in one query."""
+        keys = set(keys)
+        if not keys:
+            return {}
+        states = self.search([
+            ("res_model", "in", list({k[0] for k in keys})),
+            ("res_id", "in", list({k[1] for k in keys})),
+            ("connector_id", "in", list({k[2] for k in keys})),
+        ])
+        by_key = {(s.res_model, s.res_id, s.connector_id.id): s for s in states}
+        return {key: state for key, state in by_key.items() if key in keys}
+
+    @api.model
+    def _hub_write_by_key(self, vals_by_key, states):
+        """Write or create the state of each key; the single write path of this model."""
+        to_create = []
+        for key, vals in vals_by_key.items():
+            if key in states:
+                states[key].write(vals)
+            else:
+                res_model, res_id, connector_id = key
+                to_create.append(dict(vals, res_model=res_model, res_id=res_id, connector_id=connector_id))
+        self.create(to_create)
+        # hub_sync_status has no ORM dependency on this model: drop what the cache computed.
+        for model in {key[0] for key in vals_by_key}:
+            if model in self.env:
+                self.env[model].invalidate_model(["hub_sync_status", "hub_sync_summary"])
+
+    @api.model
+    def _hub_reset_pending(self, events):
+        """A new outbound event makes its record pending again on that connector."""
+        vals_by_key = {}
+        for event in events.sorted("id"):
+            vals_by_key[(event.res_model, event.res_id, event.connector_id.id)] = {
+                "status": "pending",
+                "correlation_id": event.correlation_id,
+                "last_event_id": event.id,
+                "last_attempt": 0,
+                "attempts": 0,
+                "last_error": False,
+            }
+        self._hub_write_by_key(vals_by_key, self._hub_states_by_key(vals_by_key))
+
+    def _hub_acknowledge(self, external_ref):
+        """The partner confirmed the record through a callback (inbound), not a delivery result."""
+        vals = {"status": "acknowledged", "last_error": False, "last_sync_at": fields.Datetime.now()}
+        if external_ref:
+            vals["external_ref"] = external_ref
+        self._hub_write_by_key({(s.res_model, s.res_id, s.connector_id.id): vals for s in self},
+                               {(s.res_model, s.res_id, s.connector_id.id): s for s in self})
+
+    @api.model
+    def hub_apply_results(self, results):
+        """Apply delivery results of the sidecar (docs/contract.md).
+
+        Ordered by (event id, attempt): stale results change nothing, so replays and reordering are
+        safe, and applying the same result twice leaves the same state.
+        """
+        self.env["hub.event"]._hub_check_manager()
+        try:
+            checked = [check_result(r, i) for i, r in enumerate(check_batch(results, "results"))]
+        except MessageError as error:
+            raise ValidationError(str(error)) from None
+
+        events = self.env["hub.event"].search(
+            [("uuid", "in", list({r["event_uuid"] for r in checked})), ("direction", "=", "out")]
+        )
+        event_by_uuid = {e.uuid: e for e in events if e.res_model and e.res_id and e.connector_id}
+        keys = {(e.res_model, e.res_id, e.connector_id.id) for e in event_by_uuid.values()}
+        states = self._hub_states_by_key(keys)
+        current = {
+            key: (state.last_event_id.id, state.last_attempt, state.status) for key, state in states.items()
+        }
+        vals_by_key = {}
+        outcomes = []
+        for result in checked:
+            event = event_by_uuid.get(result["event_uuid"])
+            if not event:
+                outcomes.append({"event_uuid": result["event_uuid"], "outcome": "unknown_event"})
+                continue
+            key = (event.res_model, event.res_id, event.connector_id.id)
+            incoming = (event.id, result["attempt"], result["status"])
+            if is_stale(current.get(key), incoming):
+                outcomes.append({"event_uuid": result["event_uuid"], "outcome": "stale"})
+                continue
+            current[key] = incoming
+            vals = vals_by_key.setdefault(key, {})
+            vals.update({
+                "status": result["status"],
+                "last_event_id": event.id,
+                "last_attempt": result["attempt"],
+                "attempts": result["attempt"],
+                "correlation_id": event.correlation_id,
+                "last_error": result["error"] if result["status"] in ("failed", "dead") else False,
+                "last_sync_at": result["at"] or fields.Datetime.now(),
+            })
+            if result["external_ref"]:
+                vals["external_ref"] = result["external_ref"]
+            outcomes.append({"event_uuid": result["event_uuid"], "outcome": "applied"})
+            _logger.info(
+                "hub: result %s attempt %s for %s on %s applied correlation_id=%s",
+                result["status"], result["attempt"], event.uuid, event.connector_id.code, event.correlation_id,
+            )
+        self._hub_write_by_key(vals_by_key, states)
+        return outcomes

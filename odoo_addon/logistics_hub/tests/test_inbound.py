@@ -1,0 +1,121 @@
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import HubCase
+
+
+@tagged("post_install", "-at_install")
+class TestInbound(HubCase):
+
+    def setUp(self):
+        super().setUp()
+        self.order = self._create_order()
+        self.order.action_confirm()
+        self.picking = self.order.picking_ids
+        self.move = self.picking.move_ids
+        self.assertEqual(self.picking.state, "assigned")
+
+    def _message(self, msg_id, stage, lines=None, picking=None, ref="WMS-F-1"):
+        return {
+            "id": msg_id,
+            "type": f"fulfilment.{stage}",
+            "correlation_id": "corr-1",
+            "data": {"picking_id": (picking or self.picking).id, "external_ref": ref, "lines": lines or []},
+        }
+
+    def _apply(self, *messages, code="wms-main"):
+        return self.env["hub.event"].hub_apply_inbound(code, list(messages))
+
+    def test_picked_then_packed_validates_and_acknowledges(self):
+        outcomes = self._apply(self._message("m1", "picked", [{"move_id": self.move.id, "sku": None, "quantity": 3}]))
+        self.assertEqual(outcomes, [{"id": "m1", "outcome": "applied"}])
+        self.assertTrue(self.move.picked)
+        self.assertEqual(self.move.quantity, 3)
+        self.assertEqual(self.picking.state, "assigned")
+
+        self.assertEqual(self._apply(self._message("m2", "packed")), [{"id": "m2", "outcome": "applied"}])
+        self.assertEqual(self.picking.state, "done")
+        self.assertEqual(self.move.quantity, 3)
+        state = self._sync_state(self.picking, self.wms)
+        self.assertEqual(state.status, "acknowledged")
+        self.assertEqual(state.external_ref, "WMS-F-1")
+
+        inbound = self._events(self.picking, direction="in")
+        self.assertEqual(inbound.mapped("uuid"), ["m1", "m2"])
+        self.assertEqual(set(inbound.mapped("state")), {"applied"})
+        self.assertEqual(set(inbound.mapped("correlation_id")), {"corr-1"})
+        self.assertEqual(inbound[0].payload["lines"][0]["quantity"], 3)
+        self.assertEqual(self._events(self.picking, "picking.done").correlation_id, "corr-1",
+                         "what the callback causes continues the partner's flow")
+        self.assertIn("fulfilment.packed", self.picking.message_ids[0].body)
+
+    def test_duplicate_changes_nothing(self):
+        message = self._message("m1", "picked", [{"move_id": None, "sku": "HUB-SKU-1", "quantity": 2}])
+        self._apply(message)
+        self.move.quantity = 1
+        self.assertEqual(self._apply(message), [{"id": "m1", "outcome": "duplicate"}])
+        self.assertEqual(self.move.quantity, 1)
+        self.assertEqual(len(self._events(self.picking, direction="in")), 1)
+        self.assertEqual(self._apply(self._message("m9", "packed"), self._message("m9", "packed")),
+                         [{"id": "m9", "outcome": "applied"}, {"id": "m9", "outcome": "duplicate"}])
+
+    def test_out_of_order_picked_is_ignored(self):
+        self.assertEqual(self._apply(self._message("m2", "packed"))[0]["outcome"], "applied")
+        self.assertEqual(self.picking.state, "done")
+        self.assertEqual(self.move.quantity, 3, "without lines the full demand ships")
+
+        late = self._message("m1", "picked", [{"move_id": self.move.id, "sku": None, "quantity": 1}])
+        self.assertEqual(self._apply(late), [{"id": "m1", "outcome": "ignored"}])
+        self.assertEqual(self.picking.state, "done")
+        self.assertEqual(self.move.quantity, 3)
+        self.assertEqual(self._events(self.picking, direction="in").filtered(lambda e: e.uuid == "m1").state, "ignored")
+
+        self.assertEqual(self._apply(self._message("m3", "shipped", ref="TRACK-9"))[0]["outcome"], "applied")
+        self.assertEqual(self._sync_state(self.picking, self.wms).external_ref, "TRACK-9")
+        self.assertEqual(self._apply(self._message("m4", "packed"))[0]["outcome"], "ignored")
+
+    def test_short_shipment_by_sku_leaves_no_backorder(self):
+        outcome = self._apply(self._message("m1", "shipped", [{"move_id": None, "sku": "HUB-SKU-1", "quantity": 2}]))
+        self.assertEqual(outcome[0]["outcome"], "applied")
+        self.assertEqual(self.picking.state, "done")
+        self.assertEqual(self.move.quantity, 2)
+        self.assertFalse(self.env["stock.picking"].search([("backorder_id", "=", self.picking.id)]))
+
+    def test_malformed_input_is_rejected_clearly(self):
+        with self.assertRaisesRegex(ValidationError, "messages must be a list"):
+            self.env["hub.event"].hub_apply_inbound("wms-main", {"id": "m1"})
+        with self.assertRaisesRegex(ValidationError, r"messages\[1\]: 'id' is required"):
+            self._apply(self._message("m1", "picked"), {"type": "fulfilment.picked", "data": {}})
+        with self.assertRaisesRegex(ValidationError, r"messages\[0\]: 'type' is required"):
+            self._apply({"id": "m1", "data": {}})
+        with self.assertRaisesRegex(ValidationError, "too many messages: 501"):
+            self._apply(*[self._message(f"m{i}", "picked") for i in range(501)])
+        with self.assertRaisesRegex(UserError, "Unknown or inactive connector: nowhere"):
+            self._apply(self._message("m1", "picked"), code="nowhere")
+        self.assertFalse(self._events(self.picking, direction="in"))
+
+    @mute_logger("odoo.addons.logistics_hub.models.hub_event")
+    def test_one_bad_message_does_not_abort_the_others(self):
+        other = self._create_connector("other", "Other WMS", [])
+        outcomes = self._apply(
+            self._message("bad-picking", "packed", picking=self.env["stock.picking"].browse(999999)),
+            self._message("bad-line", "packed", [{"move_id": 424242, "sku": None, "quantity": 1}]),
+            {"id": "bad-data", "type": "fulfilment.picked", "data": {"picking_id": "one"}},
+            {"id": "bad-type", "type": "fulfilment.lost", "data": {"picking_id": self.picking.id}},
+            self._message("good", "picked", [{"move_id": self.move.id, "sku": None, "quantity": 3}]),
+        )
+        self.assertEqual([o["outcome"] for o in outcomes], ["error", "error", "error", "error", "applied"])
+        self.assertIn("999999", outcomes[0]["error"])
+        self.assertIn("424242", outcomes[1]["error"])
+        self.assertIn("picking_id", outcomes[2]["error"])
+        self.assertIn("fulfilment.lost", outcomes[3]["error"])
+        self.assertEqual(self.picking.state, "assigned", "the failed packed message was rolled back")
+        self.assertTrue(self.move.picked)
+        self.assertEqual(self.env["hub.event"].search([("direction", "=", "in")]).mapped("uuid"), ["good"])
+
+        foreign = self.env["hub.event"].hub_apply_inbound("other", [self._message("m-other", "packed")])
+        self.assertEqual(foreign[0]["outcome"], "error")
+        self.assertIn("never sent to connector other", foreign[0]["error"])
+        self.assertEqual(self.picking.state, "assigned")
+        self.assertTrue(other)
