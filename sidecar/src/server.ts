@@ -13,7 +13,7 @@ export interface ServerDeps { pool: Pool, boss: PgBoss, odoo: OdooClient, logger
  * over the exact bytes; fastify enforces the size limit (413) before any handler runs.
  */
 export function buildServer (deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.maxBodyBytes, disableRequestLogging: true })
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.maxBodyBytes })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
 
