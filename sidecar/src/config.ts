@@ -39,8 +39,69 @@ const schema = z.object({
   HUB_BREAKER_ERROR_PCT: z.coerce.number().min(1).max(100).default(50),
   HUB_BREAKER_VOLUME: z.coerce.number().int().min(1).default(3),
   HUB_BREAKER_RESET_MS: z.coerce.number().int().min(100).default(30_000),
+  /** bearer token Odoo uses for the admin API (connection tests); the admin API is off when unset */
+  HUB_ADMIN_TOKEN: z.string().min(16).optional(),
   /** largest accepted inbound hook body */
-  HUB_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024)
+  HUB_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+
+  // --- partner gateway (/graphql, /oauth/token, /.well-known/jwks.json; docs/contract.md "Gateway") ---
+  /** contract: ES256 signing key (PKCS#8 PEM); when unset a key is generated and kept in hub_sidecar.jwt_key */
+  HUB_JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  /** `aud` of the tokens we issue and accept */
+  HUB_JWT_AUDIENCE: z.string().min(1).default('logistics-hub'),
+  /** access token lifetime; never more than 15 minutes */
+  HUB_JWT_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
+  /** a generated signing key older than this is rotated at start (0 = never); old tokens stay valid */
+  HUB_JWT_KEY_ROTATION_DAYS: z.coerce.number().int().min(0).default(90),
+  /** introspection (__schema, __type) is refused unless enabled */
+  HUB_GATEWAY_INTROSPECTION: z.stringbool().default(false),
+  /** GraphiQL on GET /graphql (useful only with introspection) */
+  HUB_GATEWAY_GRAPHIQL: z.stringbool().default(false),
+  /** only registered (persisted) operations run */
+  HUB_GATEWAY_PERSISTED_ONLY: z.stringbool().default(false),
+  /** folder of registered operations: one *.graphql file each, identified by the sha256 of its text */
+  HUB_GATEWAY_PERSISTED_DIR: z.string().default(new URL('../../graphql/persisted', import.meta.url).pathname),
+  /** optional JSON file of more registered operations: { "<sha256 hex>": "<document>" } */
+  HUB_GATEWAY_PERSISTED_FILE: z.string().optional(),
+  /** deepest field nesting of an operation */
+  HUB_GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
+  /** graphql-armor cost (objects 2, scalars 1, x1.5 per level, lists x `first`) */
+  HUB_GATEWAY_MAX_COST: z.coerce.number().int().min(1).default(50_000),
+  /** aliases per operation (defeats alias-based amplification) */
+  HUB_GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  /** lexical tokens per document (parsing stops beyond) */
+  HUB_GATEWAY_MAX_TOKENS: z.coerce.number().int().min(10).default(2000),
+  /** operations per HTTP batch (0 = batching off) */
+  HUB_GATEWAY_MAX_BATCH: z.coerce.number().int().min(0).max(50).default(5),
+  /** largest /graphql request body (413 above) */
+  HUB_GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  /** operations per minute for callers without their own limit (identity-provider and Odoo users); 0 = unlimited */
+  HUB_GATEWAY_DEFAULT_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
+  /** how long a live partner field (WMS stock, carrier tracking) may take before it degrades to null */
+  HUB_GATEWAY_LIVE_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000),
+  /** accept Odoo web sessions (session_id cookie or X-Odoo-Session header); reads then run as that user */
+  HUB_GATEWAY_ODOO_SESSIONS: z.stringbool().default(true),
+  /** browser origins allowed by CORS, comma separated; none by default (session cookies must not be usable cross-site) */
+  HUB_GATEWAY_CORS_ORIGINS: z.string().optional(),
+  /** seconds the customer exposure policy read from Odoo is cached */
+  HUB_GATEWAY_POLICY_TTL_SECONDS: z.coerce.number().int().min(0).default(30),
+  /** external identity provider: tokens whose iss is HUB_EXTERNAL_ISSUER are verified against this JWKS */
+  HUB_EXTERNAL_JWKS_URL: z.string().url().optional(),
+  HUB_EXTERNAL_ISSUER: z.string().min(1).optional(),
+  HUB_EXTERNAL_AUDIENCE: z.string().min(1).optional(),
+  /** claim holding the Odoo commercial partner id (number or numeric string) */
+  HUB_EXTERNAL_PARTNER_CLAIM: z.string().min(1).default('partner_id'),
+  /** claim holding the scopes (space-separated string or array) */
+  HUB_EXTERNAL_SCOPE_CLAIM: z.string().min(1).default('scope'),
+  /** signature algorithms accepted from the identity provider */
+  HUB_EXTERNAL_ALGORITHMS: z.string().default('RS256,ES256'),
+  /** exposure of identity-provider users: customer (public statuses only) or partner */
+  HUB_EXTERNAL_CLIENT_AUDIENCE: z.enum(['partner', 'customer']).default('customer')
+}).superRefine((c, ctx) => {
+  // a JWKS without issuer and audience would accept any token that key ever signed
+  if (c.HUB_EXTERNAL_JWKS_URL && (!c.HUB_EXTERNAL_ISSUER || !c.HUB_EXTERNAL_AUDIENCE)) {
+    ctx.addIssue({ code: 'custom', path: ['HUB_EXTERNAL_JWKS_URL'], message: 'needs HUB_EXTERNAL_ISSUER and HUB_EXTERNAL_AUDIENCE' })
+  }
 })
 
 export type Config = z.infer<typeof schema>

@@ -1,12 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type PgBoss from 'pg-boss'
 import type { Pool } from './db/pool.ts'
+import { registerAdminRoutes } from './admin/connector-test.ts'
 import { registerHookRoutes } from './inbound/hooks.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { OdooClient } from './odoo/rpc.ts'
 
-export interface ServerDeps { pool: Pool, boss: PgBoss, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number }
+export interface ServerDeps { pool: Pool, boss: PgBoss, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number, adminToken?: string }
 
 /**
  * The HTTP face of the sidecar. Bodies are kept as raw strings because webhook signatures are computed
@@ -27,6 +28,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   })
 
   registerHookRoutes(app, deps)
+  registerAdminRoutes(app, { pool: deps.pool, adminToken: deps.adminToken })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

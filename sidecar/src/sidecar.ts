@@ -23,7 +23,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   const boss = new PgBoss({ connectionString: config.DATABASE_URL, schema: config.HUB_BOSS_SCHEMA, application_name: 'logistics-hub-boss' })
   const odoo = new OdooClient({ url: config.ODOO_URL, db: config.ODOO_DB, user: config.ODOO_USER, password: config.ODOO_PASSWORD })
   const metrics = createMetrics()
-  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES })
+  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, adminToken: config.HUB_ADMIN_TOKEN })
   const deliveryWorkers: string[] = []
   const breakerSettings = { errorThresholdPercentage: config.HUB_BREAKER_ERROR_PCT, volumeThreshold: config.HUB_BREAKER_VOLUME, resetTimeoutMs: config.HUB_BREAKER_RESET_MS, rollingWindowMs: 60_000 }
   const breakers = new BreakerRegistry(breakerSettings, (connector, state) => {
