@@ -27,6 +27,11 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
       : { error: 'internal', message: 'internal error; see the sidecar log' })
   })
 
+  app.addHook('onResponse', async (req, reply) => {
+    // the route pattern, not the URL: connector codes and ids must not explode the label set
+    deps.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+  })
+
   registerHookRoutes(app, deps)
   registerAdminRoutes(app, { pool: deps.pool, adminToken: deps.adminToken })
 

@@ -3,6 +3,7 @@ import type { Config } from './config.ts'
 import { createPool } from './db/pool.ts'
 import { createLogger, type Logger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
+import { registerQueueGauges } from './observability/queue-gauges.ts'
 import { OdooClient } from './odoo/rpc.ts'
 import { QUEUES, createQueues, type DeliverJob, type InboundJob, type WritebackJob } from './queues.ts'
 import { OutboxListener } from './relay/outbox-listener.ts'
@@ -20,9 +21,10 @@ import { writebackJobs } from './workers/writeback.ts'
 /** Wires the sidecar from its configuration; `start` and `stop` are safe to call from tests. */
 export function createSidecar (config: Config, logger: Logger = createLogger(config.LOG_LEVEL)) {
   const pool = createPool(config.DATABASE_URL)
-  const boss = new PgBoss({ connectionString: config.DATABASE_URL, schema: config.HUB_BOSS_SCHEMA, application_name: 'logistics-hub-boss' })
+  const boss = new PgBoss({ connectionString: config.DATABASE_URL, schema: config.HUB_BOSS_SCHEMA, application_name: 'logistics-hub-boss', maintenanceIntervalSeconds: config.HUB_BOSS_MAINTENANCE_SECONDS })
   const odoo = new OdooClient({ url: config.ODOO_URL, db: config.ODOO_DB, user: config.ODOO_USER, password: config.ODOO_PASSWORD })
   const metrics = createMetrics()
+  registerQueueGauges(metrics, { boss, pool })
   const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, adminToken: config.HUB_ADMIN_TOKEN })
   const deliveryWorkers: string[] = []
   const breakerSettings = { errorThresholdPercentage: config.HUB_BREAKER_ERROR_PCT, volumeThreshold: config.HUB_BREAKER_VOLUME, resetTimeoutMs: config.HUB_BREAKER_RESET_MS, rollingWindowMs: 60_000 }
@@ -30,7 +32,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     metrics.circuitOpen.set({ connector }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0)
     logger.warn({ connector, state }, 'circuit breaker changed state')
   })
-  const relay = createDrainLoop(() => relayBatch({ pool, boss, logger, metrics, batchSize: config.HUB_RELAY_BATCH }),
+  const relay = createDrainLoop(() => relayBatch({ pool, boss, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS }),
     config.HUB_RELAY_BATCH, logger, () => deliveryWorkers.forEach(id => boss.notifyWorker(id)))
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
 

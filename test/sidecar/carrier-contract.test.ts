@@ -10,7 +10,7 @@ import type { DialectName } from '../../sidecar/simulators/carrier/dialects.ts'
 
 /** The same canonical fixtures through both carriers: different wire formats, identical canonical answers. */
 const request: ShipmentRequest = {
-  reference: 'WH/OUT/00042', picking_id: 42,
+  reference: 'WH/OUT/00042', correlation_id: 'corr-42', picking_id: 42,
   ship_to: { name: 'Azure Interior', street: '4557 De Silva St', city: 'Fremont', zip: '94538', country_code: 'US' },
   parcels: [{ weight_kg: 2.5 }]
 }

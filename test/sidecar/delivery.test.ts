@@ -35,6 +35,7 @@ describe('delivery to a webhook partner', () => {
     assert.deepEqual(got.body.source, { model: 'sale.order', id: 1 })
     assert.deepEqual(got.body.data, { order: { id: 1, name: 'S001' } })
     assert.equal(got.headers['x-correlation-id'], 'corr-1')
+    assert.match(String(got.headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, 'W3C traceparent propagated')
     assert.deepEqual(await writebacks(e.uuid), ['sent:1'])
   })
 
@@ -81,6 +82,15 @@ describe('delivery to a webhook partner', () => {
     const e = await insertEvent(db.pool, { connector_id: c.id, res_id: 902 })
     await waitFor('delivered after the timeout', async () => await eventState(e.id) === 'delivered', 30_000)
     assert.deepEqual((await writebacks(e.uuid)).map(s => s.split(':')[0]), ['failed', 'sent'])
+  })
+
+  it('reports backlog, dead letters and HTTP traffic in /metrics', async () => {
+    await (await fetch(`${sidecar.url}/metrics`)).text() // a scrape is counted once it has been answered
+    const text = await (await fetch(`${sidecar.url}/metrics`)).text()
+    assert.match(text, /hub_outbox_events\{state="dead"\} 2/)
+    assert.match(text, /hub_queue_depth\{queue="hub-writeback"\} [1-9]/)
+    assert.match(text, /hub_deliveries_total\{connector="[^"]+",outcome="retry"\}/)
+    assert.match(text, /hub_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\}/)
   })
 
   it('keeps write-backs queued while Odoo is unreachable (nothing lost)', async () => {

@@ -25,7 +25,7 @@ describe('outbox relay', () => {
   /** one relay process: its own pool, looping until the outbox is empty */
   async function relayUntilEmpty (): Promise<number> {
     const pool = createPool(db.url, 2)
-    const deps = { pool, boss, logger: createLogger('silent'), metrics: createMetrics(), batchSize: 25 }
+    const deps = { pool, boss, logger: createLogger('silent'), metrics: createMetrics(), batchSize: 25, minExpireSeconds: 60 }
     let total = 0
     for (let moved = -1; moved !== 0;) { moved = await relayBatch(deps); total += moved }
     await pool.end()

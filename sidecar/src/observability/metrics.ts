@@ -15,6 +15,10 @@ export function createMetrics () {
     deadLettered: new Counter({ name: 'hub_dead_lettered_total', help: 'Events moved to the dead-letter queue', labelNames: ['connector'], registers: [registry] }),
     inbound: new Counter({ name: 'hub_inbound_total', help: 'Inbound hooks by outcome', labelNames: ['connector', 'outcome'], registers: [registry] }),
     circuitOpen: new Gauge({ name: 'hub_circuit_open', help: 'Circuit breaker state per partner connector (0 closed, 0.5 half open, 1 open)', labelNames: ['connector'], registers: [registry] }),
+    httpDuration: new Histogram({
+      name: 'hub_http_request_duration_seconds', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers: [registry],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+    }),
     odooApplies: new Counter({ name: 'hub_odoo_applies_total', help: 'Items written back to Odoo by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] })
   }
 }

@@ -6,13 +6,13 @@ import type { Connector } from '../adapters/types.ts'
  * attempt, hence max_attempts - 1. Batch connectors get their jobs held until the next interval slot,
  * so a batch connector receives its events in bursts rather than one by one.
  */
-export function deliveryJobOptions (connector: Connector, now = Date.now()): Pick<PgBoss.JobInsert, 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'startAfter' | 'expireInSeconds'> {
+export function deliveryJobOptions (connector: Connector, minExpireSeconds: number, now = Date.now()): Pick<PgBoss.JobInsert, 'retryLimit' | 'retryDelay' | 'retryBackoff' | 'startAfter' | 'expireInSeconds'> {
   const options: ReturnType<typeof deliveryJobOptions> = {
     retryLimit: Math.max(0, connector.max_attempts - 1),
     retryDelay: connector.retry_delay,
     retryBackoff: connector.retry_backoff,
     // a crashed worker's job comes back after this; generous enough for a slow partner plus rate limiting
-    expireInSeconds: Math.max(60, connector.timeout * 3)
+    expireInSeconds: Math.max(minExpireSeconds, connector.timeout * 3)
   }
   if (connector.sync_mode === 'batch') {
     const slot = connector.batch_interval * 60_000

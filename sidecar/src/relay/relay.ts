@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES } from '../queues.ts'
 import { deliveryJobOptions } from './job-options.ts'
 
-export interface RelayDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, batchSize: number }
+export interface RelayDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, batchSize: number, minExpireSeconds: number }
 
 interface ClaimedEvent { id: number, uuid: string, event_type: string, connector_id: number, correlation_id: string }
 
@@ -17,7 +17,7 @@ interface ClaimedEvent { id: number, uuid: string, event_type: string, connector
  * so concurrent relays split the work), the jobs are inserted through the same connection and the rows
  * are marked `queued` in the same transaction. Either all of it commits or none of it does.
  */
-export async function relayBatch ({ pool, boss, logger, metrics, batchSize }: RelayDeps): Promise<number> {
+export async function relayBatch ({ pool, boss, logger, metrics, batchSize, minExpireSeconds }: RelayDeps): Promise<number> {
   const moved = await withTransaction(pool, async client => {
     const { rows } = await client.query<ClaimedEvent>(claimLaneHeads(batchSize))
     if (rows.length === 0) return []
@@ -27,7 +27,7 @@ export async function relayBatch ({ pool, boss, logger, metrics, batchSize }: Re
       const connector = byId.get(e.connector_id)
       const data: DeliverJob = { event_id: e.id, event_uuid: e.uuid, connector_id: e.connector_id, correlation_id: e.correlation_id }
       // a deleted connector still gets a job: the worker dead-letters it with a reason a person can read
-      return { name: QUEUES.deliver, data, ...(connector ? deliveryJobOptions(connector) : { retryLimit: 0 }) }
+      return { name: QUEUES.deliver, data, ...(connector ? deliveryJobOptions(connector, minExpireSeconds) : { retryLimit: 0 }) }
     })
     // insert() silently skips jobs whose queue does not exist; marking those events queued would lose them
     let inserted = 0

@@ -19,6 +19,7 @@ export function toShipmentRequest (envelope: Envelope): ShipmentRequest {
   const p = parsed.data
   return {
     reference: p.name,
+    correlation_id: envelope.correlation_id,
     picking_id: p.id,
     ship_to: { name: p.partner?.name ?? null, street: p.partner?.street ?? null, city: p.partner?.city ?? null, zip: p.partner?.zip ?? null, country_code: p.partner?.country_code ?? null },
     // one parcel of the picking's weight; a picking without weights still ships (carriers' minimum)

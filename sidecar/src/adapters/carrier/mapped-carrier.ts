@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import jsonata from 'jsonata'
 import { z } from 'zod'
 import { PermanentError, RetryableError } from '../../errors.ts'
+import { traceHeaders } from '../../observability/trace.ts'
 import { SHIPMENT_STATUSES, type ShipmentStatus, type TrackingEvent } from '../../shipping/lifecycle.ts'
 import { type HttpAnswer, callJson, endpoint, isRetryableStatus, retryAfterSeconds } from '../http-transport.ts'
 import { type Connector, InboundFormatError } from '../types.ts'
@@ -44,6 +45,8 @@ export interface MappedCarrierOptions {
   describeError?: (answer: HttpAnswer) => string
 }
 
+const flowHeaders = (req: ShipmentRequest): Record<string, string> => req.correlation_id ? traceHeaders(req.correlation_id) : {}
+
 function describeJsonError (answer: HttpAnswer): string {
   try {
     const body = JSON.parse(answer.text) as { error?: string, code?: string }
@@ -58,10 +61,10 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
     booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents)
   }
 
-  async function call (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string) {
+  async function call (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
     if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
     const answer = await callJson(method, endpoint(connector.base_url, path), {
-      body, bearer: connector.secret, timeoutSeconds: connector.timeout, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : undefined
+      body, bearer: connector.secret, timeoutSeconds: connector.timeout, headers
     })
     if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.text) as unknown
     const message = `${options.name} ${connector.code} answered HTTP ${answer.status} (${(options.describeError ?? describeJsonError)(answer)})`
@@ -91,12 +94,12 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
   return {
     name: options.name,
     async rate (req: ShipmentRequest, connector: Connector): Promise<Rate[]> {
-      const wire = await call(connector, 'POST', mapping.paths.rates, await compiled.rateRequest.evaluate(req))
+      const wire = await call(connector, 'POST', mapping.paths.rates, await compiled.rateRequest.evaluate(req), flowHeaders(req))
       const rates = await evaluate(mappedRates, compiled.rates, wire, 'rates answer').catch(err => { throw new PermanentError((err as Error).message) })
       return rates.map(r => ({ ...r, carrier: connector.code }))
     },
     async book (req: ShipmentRequest, rate: Rate, connector: Connector): Promise<Booking> {
-      const wire = await call(connector, 'POST', mapping.paths.book, await compiled.bookRequest.evaluate({ request: req, rate }), req.reference)
+      const wire = await call(connector, 'POST', mapping.paths.book, await compiled.bookRequest.evaluate({ request: req, rate }), { 'idempotency-key': req.reference, ...flowHeaders(req) })
       // a garbled success is retried: carriers dedupe bookings on our reference
       const booking = await evaluate(mappedBooking, compiled.booking, wire, 'booking answer').catch(err => { throw new RetryableError((err as Error).message) })
       return { ...booking, carrier: connector.code, service: rate.service, amount: rate.amount, currency: rate.currency }

@@ -4,6 +4,8 @@ import type { Connector } from '../types.ts'
 /** What the hub asks a carrier to move (built from the canonical picking). */
 export interface ShipmentRequest {
   reference: string
+  /** the flow's correlation id, sent to the carrier as x-correlation-id and W3C traceparent */
+  correlation_id: string | null
   picking_id: number
   ship_to: { name: string | null, street: string | null, city: string | null, zip: string | null, country_code: string | null }
   parcels: Array<{ weight_kg: number }>

@@ -1,4 +1,5 @@
 import { PermanentError, RetryableError } from '../../errors.ts'
+import { traceHeaders } from '../../observability/trace.ts'
 import { toShipmentRequest } from '../../shipping/shipment-request.ts'
 import { callJson, endpoint, isRetryableStatus, retryAfterSeconds } from '../http-transport.ts'
 import type { Adapter } from '../types.ts'
@@ -14,7 +15,7 @@ export const tmsAdapter: Adapter = {
     if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
     const req = toShipmentRequest(envelope)
     const answer = await callJson('POST', endpoint(connector.base_url, '/transport-orders'), {
-      body: toTransportOrder(req, envelope.correlation_id), bearer: connector.secret, timeoutSeconds: connector.timeout, headers: { 'idempotency-key': envelope.id }
+      body: toTransportOrder(req, envelope.correlation_id), bearer: connector.secret, timeoutSeconds: connector.timeout, headers: { 'idempotency-key': envelope.id, ...traceHeaders(envelope.correlation_id) }
     })
     if (answer.status < 200 || answer.status >= 300) {
       const message = `TMS ${connector.code} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`

@@ -1,4 +1,5 @@
 import { PermanentError, RetryableError } from '../../errors.ts'
+import { traceHeaders } from '../../observability/trace.ts'
 import { isRetryableStatus, postSigned, retryAfterSeconds } from '../http-transport.ts'
 import { type Adapter, type Connector, type Envelope, InboundFormatError } from '../types.ts'
 
@@ -17,7 +18,7 @@ export const webhookAdapter: Adapter = {
       messageId: envelope.id,
       secret: connector.secret,
       timeoutSeconds: connector.timeout,
-      headers: { 'x-correlation-id': envelope.correlation_id }
+      headers: traceHeaders(envelope.correlation_id)
     })
     if (answer.status >= 200 && answer.status < 300) return { externalRef: null }
     const message = `webhook ${connector.code} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`

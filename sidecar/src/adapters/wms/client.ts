@@ -1,4 +1,5 @@
 import { PermanentError, RetryableError } from '../../errors.ts'
+import { traceHeaders } from '../../observability/trace.ts'
 import { postSigned } from '../http-transport.ts'
 import type { Connector } from '../types.ts'
 import { parseWmsError } from './errors.ts'
@@ -13,7 +14,7 @@ export async function createFulfilment (connector: Connector, req: FulfilmentReq
     messageId: req.request_id,
     secret: connector.secret,
     timeoutSeconds: connector.timeout,
-    headers: { 'x-correlation-id': req.correlation_id }
+    headers: traceHeaders(req.correlation_id)
   })
   if (answer.status < 200 || answer.status >= 300) throw parseWmsError(answer)
   // Retrying is safe when the answer is garbled: the WMS returns the same fulfilment for the same request_id.
