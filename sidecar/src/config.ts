@@ -31,8 +31,10 @@ const schema = z.object({
   HUB_RELAY_POLL_MS: z.coerce.number().int().min(50).default(2000),
   /** outbox rows moved per relay transaction */
   HUB_RELAY_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
-  /** concurrent delivery workers in this process */
-  HUB_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** delivery polling loops in this process */
+  HUB_DELIVERY_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+  /** deliveries each loop fetches and runs concurrently */
+  HUB_DELIVERY_BATCH: z.coerce.number().int().min(1).max(500).default(50),
   /** results sent to Odoo per write-back RPC */
   HUB_WRITEBACK_BATCH: z.coerce.number().int().min(1).max(500).default(50),
   /** pg-boss polling interval for workers (seconds, >= 0.5) */

@@ -12,7 +12,8 @@ import { createDrainLoop } from './relay/relay-loop.ts'
 import { buildServer } from './server.ts'
 import { BreakerRegistry } from './shipping/breakers.ts'
 import { deadLetterJob } from './workers/dead-letter.ts'
-import { deliverJob } from './workers/deliver.ts'
+import { deliverBatch } from './workers/deliver.ts'
+import { FetchLoop } from './workers/fetch-loop.ts'
 import { applyInboundJobs } from './workers/inbound-apply.ts'
 import { RateLimiter } from './workers/rate-limiter.ts'
 import { pollTracking } from './workers/tracking-poll.ts'
@@ -25,15 +26,15 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   const odoo = new OdooClient({ url: config.ODOO_URL, db: config.ODOO_DB, user: config.ODOO_USER, password: config.ODOO_PASSWORD })
   const metrics = createMetrics()
   registerQueueGauges(metrics, { boss, pool })
-  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, adminToken: config.HUB_ADMIN_TOKEN })
-  const deliveryWorkers: string[] = []
+  const deliveryLoops: Array<FetchLoop<DeliverJob>> = []
   const breakerSettings = { errorThresholdPercentage: config.HUB_BREAKER_ERROR_PCT, volumeThreshold: config.HUB_BREAKER_VOLUME, resetTimeoutMs: config.HUB_BREAKER_RESET_MS, rollingWindowMs: 60_000 }
   const breakers = new BreakerRegistry(breakerSettings, (connector, state) => {
     metrics.circuitOpen.set({ connector }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0)
     logger.warn({ connector, state }, 'circuit breaker changed state')
   })
+  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
   const relay = createDrainLoop(() => relayBatch({ pool, boss, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS }),
-    config.HUB_RELAY_BATCH, logger, () => deliveryWorkers.forEach(id => boss.notifyWorker(id)))
+    config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
 
   // pg-boss emits background errors (lost connection during maintenance); they must never crash us
@@ -42,10 +43,11 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   async function startWorkers (): Promise<void> {
     const poll = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, includeMetadata: true as const }
     const rateLimiter = new RateLimiter()
-    for (let i = 0; i < config.HUB_DELIVERY_CONCURRENCY; i++) {
-      deliveryWorkers.push(await boss.work<DeliverJob>(QUEUES.deliver, poll, async ([job]) => {
-        await deliverJob({ pool, boss, logger, metrics, rateLimiter, breakers }, job!)
-      }))
+    const deliver = { batchSize: config.HUB_DELIVERY_BATCH, pollMs: config.HUB_WORKER_POLL_SECONDS * 1000 }
+    for (let i = 0; i < config.HUB_DELIVERY_WORKERS; i++) {
+      const loop = new FetchLoop<DeliverJob>(boss, QUEUES.deliver, async jobs => { await deliverBatch({ pool, boss, logger, metrics, rateLimiter, breakers }, jobs) }, deliver, logger)
+      loop.start()
+      deliveryLoops.push(loop)
     }
     await boss.work<DeliverJob>(QUEUES.deliverDead, poll, async ([job]) => { await deadLetterJob({ pool, boss, logger, metrics }, job!) })
     const batch = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, batchSize: config.HUB_WRITEBACK_BATCH }
@@ -68,6 +70,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       await listener.stop()
       await app.close()
       await relay.settled()
+      await Promise.all(deliveryLoops.map(loop => loop.stop()))
       await boss.stop({ graceful: true, timeout: 5000, wait: true })
       breakers.shutdown()
       await pool.end()

@@ -77,7 +77,7 @@ describe('chaos: nothing lost, nothing duplicated', { timeout: 240_000 }, () => 
     const env = {
       DATABASE_URL: url, ODOO_URL: 'http://127.0.0.1:9', ODOO_DB: 'none', ODOO_USER: 'hub', ODOO_PASSWORD: 'hub',
       HUB_RELAY_POLL_MS: '300', HUB_WORKER_POLL_SECONDS: '0.5', HUB_DELIVERY_EXPIRE_SECONDS: '3', HUB_BOSS_MAINTENANCE_SECONDS: '1',
-      HUB_DELIVERY_CONCURRENCY: '4', LOG_LEVEL: 'silent'
+      HUB_DELIVERY_BATCH: '10', LOG_LEVEL: 'silent'
     }
     replicas.push(new Replica('a', env), new Replica('b', env))
     for (const r of replicas) await r.start()

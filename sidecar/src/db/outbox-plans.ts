@@ -35,21 +35,28 @@ export function markQueued (ids: number[]): Plan {
   }
 }
 
-/** Closes a lane head; the guard on state makes a second call (redelivered job) a no-op. */
-export function markFinished (id: number, state: 'delivered' | 'dead'): Plan {
+/**
+ * Closes lane heads; the guard on state makes a second call (redelivered job) a no-op. Also tells
+ * whether each lane has a next event waiting, so the relay is only woken when there is one.
+ */
+export function markFinished (ids: number[], state: 'delivered' | 'dead'): Plan {
   return {
-    text: `UPDATE hub_event SET state = $2, done_at = now() AT TIME ZONE 'UTC'
-           WHERE id = $1 AND state IN ('queued', 'pending') RETURNING id`,
-    values: [id, state]
+    text: `UPDATE hub_event e SET state = $2, done_at = now() AT TIME ZONE 'UTC'
+           WHERE e.id = ANY($1::int[]) AND e.state IN ('queued', 'pending')
+           RETURNING e.id, EXISTS (
+             SELECT 1 FROM hub_event n
+             WHERE n.connector_id = e.connector_id AND n.res_model = e.res_model AND n.res_id = e.res_id AND n.state = 'pending'
+           ) AS lane_has_next`,
+    values: [ids, state]
   }
 }
 
-export function getOutboundEvent (id: number): Plan {
+export function getOutboundEvents (ids: number[]): Plan {
   return {
     text: `SELECT id, uuid, event_type, connector_id, res_model, res_id, correlation_id, payload, state,
                   create_date
-           FROM hub_event WHERE id = $1 AND direction = 'out'`,
-    values: [id]
+           FROM hub_event WHERE id = ANY($1::int[]) AND direction = 'out'`,
+    values: [ids]
   }
 }
 

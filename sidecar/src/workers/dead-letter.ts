@@ -18,11 +18,11 @@ export async function deadLetterJob ({ pool, boss, logger, metrics }: DeadLetter
   const reason = job.data.error ?? outputMessage(job.output) ?? 'delivery attempts exhausted'
   const attempt = job.data.attempt ?? job.retryLimit + 1
   const closed = await withTransaction(pool, async client => {
-    const { rowCount } = await client.query(markFinished(job.data.event_id, 'dead'))
-    if (!rowCount) return false
+    const { rows: [closed] } = await client.query<{ lane_has_next: boolean }>(markFinished([job.data.event_id], 'dead'))
+    if (!closed) return false
     const dead = writeback({ uuid: job.data.event_uuid, correlation_id: job.data.correlation_id }, 'dead', attempt, reason, null)
     await boss.send(QUEUES.writeback, dead, { db: bossDb(client) })
-    await client.query(notifyRelay())
+    if (closed.lane_has_next) await client.query(notifyRelay())
     return true
   })
   if (closed) metrics.deadLettered.inc({ connector: String(job.data.connector_id) })

@@ -1,67 +1,111 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type PgBoss from 'pg-boss'
 import { CARRIER_ADAPTERS, adapterFor, carrierAdapterFor } from '../adapters/registry.ts'
-import type { Connector, DeliveryContext } from '../adapters/types.ts'
+import type { Connector, DeliveryContext, DeliveryResult } from '../adapters/types.ts'
 import { activeConnectorsByAdapters, connectorsByIds, routeCarrierRule } from '../db/connector-plans.ts'
-import { getOutboundEvent, markFinished, notifyRelay } from '../db/outbox-plans.ts'
+import { getOutboundEvents, markFinished, notifyRelay } from '../db/outbox-plans.ts'
 import { type Pool, bossDb, withTransaction } from '../db/pool.ts'
 import { PermanentError, RetryableError, errorMessage } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES, type WritebackJob } from '../queues.ts'
-import { type OutboundEventRow, toEnvelope } from './envelope.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 import type { CarrierRule } from '../shipping/rate-shop.ts'
+import { type OutboundEventRow, toEnvelope } from './envelope.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
 export interface DeliverDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, rateLimiter: RateLimiter, breakers: BreakerRegistry }
 
+type Job = PgBoss.JobWithMetadata<DeliverJob>
+
+type Outcome =
+  | { kind: 'skipped', job: Job }
+  | { kind: 'delivered', job: Job, event: OutboundEventRow, result: DeliveryResult }
+  /** retryable; `final` when this was the last attempt (pg-boss then dead-letters it) */
+  | { kind: 'failed', job: Job, event: OutboundEventRow, reason: string, final: boolean }
+  | { kind: 'rejected', job: Job, reason: string }
+
 /**
- * Delivers one queued outbox event to its connector's partner.
- * - success: the event is closed and a `sent` write-back is queued in one transaction, then the relay is
- *   woken so the next event of the same record can go;
- * - retryable failure: a `failed` write-back is queued and the error is rethrown so pg-boss retries it
- *   (with the connector's backoff) and, when attempts run out, moves it to the dead-letter queue;
- * - permanent failure: the job goes straight to the dead-letter queue.
- * A redelivered job whose event is already closed does nothing (a crash between the partner call and
- * the job completion can resend; partners dedupe on the event id).
+ * Delivers a fetched batch of queued outbox events, partner calls running concurrently (events of one
+ * record are never in the same batch: the relay queues one per lane). Outcomes are then recorded with
+ * as few round trips as possible:
+ * - delivered: closed and their `sent` write-backs queued in ONE transaction, relay woken if a lane has
+ *   a next event;
+ * - retryable failure: a `failed` write-back, and the job failed so pg-boss retries it with the
+ *   connector's backoff, or on the last attempt moves it to the dead-letter queue;
+ * - permanent failure (partner said no, or misconfiguration): straight to the dead-letter queue.
+ * Each job is completed in the same transaction that records its outcome (runs in a FetchLoop). A
+ * redelivered job whose event is already closed does nothing (a crash between the partner call and
+ * the close resends; partners dedupe on the event id).
  */
-export async function deliverJob (deps: DeliverDeps, job: PgBoss.JobWithMetadata<DeliverJob>): Promise<void> {
-  const { pool, boss, metrics } = deps
-  const attempt = job.retryCount + 1
-  const logger = deps.logger.child({ correlation_id: job.data.correlation_id, event_id: job.data.event_uuid, attempt })
-  const { rows: [event] } = await pool.query<OutboundEventRow>(getOutboundEvent(job.data.event_id))
+export async function deliverBatch (deps: DeliverDeps, jobs: Job[]): Promise<void> {
+  const { pool } = deps
+  const { rows: events } = await pool.query<OutboundEventRow>(getOutboundEvents(jobs.map(j => j.data.event_id)))
+  const eventById = new Map(events.map(e => [e.id, e]))
+  const { rows: connectors } = await pool.query<Connector>(connectorsByIds([...new Set(events.map(e => e.connector_id))]))
+  const connectorById = new Map(connectors.map(c => [c.id, c]))
+  const outcomes = await Promise.all(jobs.map(job => {
+    const event = eventById.get(job.data.event_id)
+    return attempt(deps, job, event, event && connectorById.get(event.connector_id))
+  }))
+  await recordOutcomes(deps, outcomes)
+}
+
+async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | undefined, connector: Connector | undefined): Promise<Outcome> {
+  const number = job.retryCount + 1
+  const logger = deps.logger.child({ correlation_id: job.data.correlation_id, event_id: job.data.event_uuid, attempt: number })
   if (!event || event.state !== 'queued') {
     logger.info({ state: event?.state ?? 'missing' }, 'event already closed; skipping redelivered job')
-    return
+    return { kind: 'skipped', job }
   }
-  const { rows: [connector] } = await pool.query<Connector>(connectorsByIds([event.connector_id]))
   const label = connector?.code ?? String(event.connector_id)
-  const stopTimer = metrics.deliveryDuration.startTimer({ connector: label })
+  const stopTimer = deps.metrics.deliveryDuration.startTimer({ connector: label })
   try {
     const result = await callPartner(deps, connector, event, logger)
     stopTimer()
-    await withTransaction(pool, async client => {
-      await client.query(markFinished(event.id, 'delivered'))
-      await boss.send(QUEUES.writeback, writeback(event, 'sent', attempt, null, result.externalRef, result.details), { db: bossDb(client) })
-      await client.query(notifyRelay())
-    })
-    metrics.deliveries.inc({ connector: label, outcome: 'delivered' })
+    deps.metrics.deliveries.inc({ connector: label, outcome: 'delivered' })
     logger.info({ connector: label, external_ref: result.externalRef }, 'event delivered')
+    return { kind: 'delivered', job, event, result }
   } catch (err) {
     stopTimer()
     const reason = errorMessage(err)
-    if (err instanceof RetryableError && attempt <= job.retryLimit) {
-      metrics.deliveries.inc({ connector: label, outcome: 'retry' })
-      logger.warn({ connector: label, err: reason, retry_limit: job.retryLimit }, 'delivery failed; will retry')
-      await boss.send(QUEUES.writeback, writeback(event, 'failed', attempt, reason, null))
-      throw err
+    if (err instanceof RetryableError) {
+      const final = number > job.retryLimit
+      deps.metrics.deliveries.inc({ connector: label, outcome: final ? 'exhausted' : 'retry' })
+      logger.warn({ connector: label, err: reason, retry_limit: job.retryLimit }, final ? 'delivery failed; attempts exhausted' : 'delivery failed; will retry')
+      return { kind: 'failed', job, event, reason, final }
     }
-    if (err instanceof RetryableError) throw err // last attempt: pg-boss moves it to the dead-letter queue
-    metrics.deliveries.inc({ connector: label, outcome: 'rejected' })
+    deps.metrics.deliveries.inc({ connector: label, outcome: 'rejected' })
     logger.error({ connector: label, err: reason }, 'delivery rejected permanently; dead-lettering')
-    await boss.send(QUEUES.deliverDead, { ...job.data, error: reason, attempt })
+    return { kind: 'rejected', job, reason }
   }
+}
+
+async function recordOutcomes ({ pool, boss }: DeliverDeps, outcomes: Outcome[]): Promise<void> {
+  const delivered = outcomes.filter(o => o.kind === 'delivered')
+  const rejected = outcomes.filter(o => o.kind === 'rejected')
+  const done = outcomes.filter(o => o.kind !== 'failed').map(o => o.job.id)
+  if (done.length) {
+    await withTransaction(pool, async client => {
+      const db = bossDb(client)
+      if (delivered.length) {
+        const { rows } = await client.query<{ lane_has_next: boolean }>(markFinished(delivered.map(o => o.event.id), 'delivered'))
+        const sent = delivered.map(o => writeback(o.event, 'sent', o.job.retryCount + 1, null, o.result.externalRef, o.result.details))
+        await boss.insert(sent.map(data => ({ name: QUEUES.writeback, data })), { db })
+        if (rows.some(r => r.lane_has_next)) await client.query(notifyRelay())
+      }
+      if (rejected.length) {
+        await boss.insert(rejected.map(o => ({ name: QUEUES.deliverDead, data: { ...o.job.data, error: o.reason, attempt: o.job.retryCount + 1 } })), { db })
+      }
+      await boss.complete(QUEUES.deliver, done, { db })
+    })
+  }
+  const failed = outcomes.filter(o => o.kind === 'failed')
+  const retried = failed.filter(o => !o.final)
+  if (retried.length) {
+    await boss.insert(retried.map(o => ({ name: QUEUES.writeback, data: writeback(o.event, 'failed', o.job.retryCount + 1, o.reason, null) })))
+  }
+  for (const o of failed) await boss.fail(QUEUES.deliver, o.job.id, { message: o.reason })
 }
 
 async function callPartner (deps: DeliverDeps, connector: Connector | undefined, event: OutboundEventRow, logger: Logger) {

@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { report } from './stats.ts'
+
+/**
+ * Benchmark 4: Odoo-side cost of event capture, measured in real Odoo (ODOO_SRC) on the harness's
+ * PostgreSQL (BENCH_ODOO_DB_PORT, default 5433, role odoo/odoo): a throw-away database gets the addon,
+ * then bench/odoo_overhead.py confirms the same number of orders with and without an active route.
+ */
+function run (args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3.11', args, { cwd: process.env.ODOO_SRC, stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', c => { out += c })
+    child.stderr.on('data', c => { out += c })
+    child.on('exit', code => code === 0 ? resolve(out) : reject(new Error(`odoo-bin exited ${code}: ${out.slice(-2000)}`)))
+    child.stdin.end(input ?? '')
+  })
+}
+
+export async function benchOdooOverhead (): Promise<void> {
+  const src = process.env.ODOO_SRC
+  if (!src || !existsSync(join(src, 'odoo-bin'))) { console.log('Odoo overhead benchmark: skipped (set ODOO_SRC)'); return }
+  const root = new URL('..', import.meta.url).pathname
+  const db = `hub_bench_${Date.now()}`
+  const common = [join(src, 'odoo-bin'), `--addons-path=${join(src, 'odoo/addons')},${join(root, 'odoo_addon')}`, '--db_host=127.0.0.1',
+    `--db_port=${process.env.BENCH_ODOO_DB_PORT ?? '5433'}`, '--db_user=odoo', '--db_password=odoo', '-d', db, '--no-http', '--log-level=warn']
+  await run([...common, '-i', 'logistics_hub', '--without-demo=all', '--stop-after-init'])
+  try {
+    const out = await run([...common, 'shell'], `exec(open(${JSON.stringify(join(root, 'bench/odoo_overhead.py'))}).read())\n`)
+    const m = /BENCH odoo (\d+) ([\d.]+) ([\d.]+) (\d+)/.exec(out)
+    if (!m) throw new Error(`no result from the Odoo shell: ${out.slice(-1000)}`)
+    const [n, withCapture, without, events] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]
+    report(`Odoo: confirm ${n} sale orders, capture on vs off`, withCapture * 1000 / n, without * 1000 / n, 'ms/order', 'lower')
+    console.log(`  (overhead ${((withCapture / without - 1) * 100).toFixed(1)} %, ${events} outbox rows written with capture on)`)
+  } finally {
+    await run([...common.filter(a => a !== '--no-http'), 'db', 'drop', db]).catch(() => {})
+  }
+}
