@@ -10,7 +10,18 @@ OUTBOUND_EVENT_TYPES = (
     "picking.ready",
     "picking.done",
     "invoice.posted",
+    "shipment.delivered",
 )
+
+# The business model each outbound event type is captured on (a route's filter domain applies to it).
+EVENT_MODELS = {
+    "order.confirmed": "sale.order",
+    "order.cancelled": "sale.order",
+    "picking.ready": "stock.picking",
+    "picking.done": "stock.picking",
+    "invoice.posted": "account.move",
+    "shipment.delivered": "stock.picking",
+}
 
 # Random per process: a transaction runs in one process, so (salt, txid) names it uniquely even
 # when several databases or restored copies share transaction ids.

@@ -1,5 +1,9 @@
 """Shape checks of what the sidecar sends over RPC; errors name the offending item."""
+import base64
+import binascii
+
 from .envelope import parse_iso_utc
+from .lifecycle import SHIPMENT_RANK
 from .status import RESULT_STATUSES
 
 MAX_BATCH = 500
@@ -52,6 +56,11 @@ def check_result(item, index):
         at = at and parse_iso_utc(at)
     except ValueError:
         raise MessageError(f"{where}: 'at' is not an ISO 8601 timestamp: {item['at']!r}") from None
+    details = item.get("details")
+    if details is not None and not isinstance(details, dict):
+        raise MessageError(f"{where}: 'details' must be an object or null")
+    # Only a successful booking describes a shipment; other statuses' details are informative.
+    shipment = check_shipment((details or {}).get("shipment"), f"{where}.details.shipment") if status == "sent" else None
     return {
         "event_uuid": uuid,
         "status": status,
@@ -59,6 +68,35 @@ def check_result(item, index):
         "error": _optional_str(item, "error", where),
         "external_ref": _optional_str(item, "external_ref", where),
         "at": at,
+        "shipment": shipment,
+    }
+
+
+def check_shipment(shipment, where):
+    """``details.shipment`` of a sent result (a booked shipment), normalised; None when absent."""
+    if shipment is None:
+        return None
+    if not isinstance(shipment, dict):
+        raise MessageError(f"{where} must be an object or null")
+    for key in ("carrier", "tracking_number"):
+        if not isinstance(shipment.get(key), str) or not shipment[key]:
+            raise MessageError(f"{where}: '{key}' is required and must be a non-empty string")
+    amount = shipment.get("amount")
+    if amount is not None and not _is_number(amount):
+        raise MessageError(f"{where}: 'amount' must be a number or null, got {amount!r}")
+    label = _optional_str(shipment, "label_pdf_base64", where)
+    if label:
+        try:
+            base64.b64decode(label, validate=True)
+        except (binascii.Error, ValueError):
+            raise MessageError(f"{where}: 'label_pdf_base64' is not base64") from None
+    return {
+        "carrier": shipment["carrier"],
+        "tracking_number": shipment["tracking_number"],
+        "service": _optional_str(shipment, "service", where),
+        "label_pdf_base64": label,
+        "amount": float(amount) if amount is not None else None,
+        "currency": _optional_str(shipment, "currency", where),
     }
 
 
@@ -106,3 +144,51 @@ def check_fulfilment_data(data):
         "external_ref": _optional_str(data, "external_ref", "data"),
         "lines": checked,
     }
+
+
+def check_tracking_data(data):
+    """``data`` of a shipment.tracking message: canonical tracking events of one or more parcels.
+
+    Each event keeps its own tracking number (the message's when it has none); statuses must be
+    canonical (the sidecar maps unknown carrier codes to ``exception``/``unknown_status``).
+    """
+    if not isinstance(data, dict):
+        raise MessageError("'data' must be an object")
+    tracking_number = _optional_str(data, "tracking_number", "data")
+    events = data.get("events")
+    if not isinstance(events, list) or not events:
+        raise MessageError("'data.events' must be a non-empty list")
+    checked = []
+    for index, event in enumerate(events):
+        where = f"data.events[{index}]"
+        if not isinstance(event, dict):
+            raise MessageError(f"{where} must be an object")
+        if not isinstance(event.get("id"), str) or not event["id"]:
+            raise MessageError(f"{where}: 'id' is required and must be a non-empty string")
+        number = _optional_str(event, "tracking_number", where) or tracking_number
+        if not number:
+            raise MessageError(f"{where}: no tracking number (neither the event's nor 'data.tracking_number')")
+        status = event.get("status")
+        if status not in SHIPMENT_RANK:
+            raise MessageError(f"{where}: 'status' must be one of {', '.join(SHIPMENT_RANK)}, got {status!r}")
+        occurred_at = event.get("occurred_at")
+        try:
+            occurred_at = parse_iso_utc(occurred_at)
+        except (TypeError, ValueError):
+            raise MessageError(f"{where}: 'occurred_at' is not an ISO 8601 timestamp: {occurred_at!r}") from None
+        pod = event.get("pod")
+        if pod is not None and not isinstance(pod, dict):
+            raise MessageError(f"{where}: 'pod' must be an object or null")
+        checked.append({
+            "id": event["id"],
+            "tracking_number": number,
+            "status": status,
+            "reason": _optional_str(event, "reason", where),
+            "carrier_status": _optional_str(event, "carrier_status", where),
+            "occurred_at": occurred_at,
+            "location": _optional_str(event, "location", where),
+            "pod": pod and {
+                key: _optional_str(pod, key, f"{where}.pod") for key in ("signed_by", "signature_ref", "photo_ref")
+            },
+        })
+    return {"tracking_number": tracking_number or checked[0]["tracking_number"], "events": checked}

@@ -3,8 +3,14 @@ from . import hub_connector
 from . import hub_route
 from . import hub_event
 from . import hub_sync_state
+from . import hub_tracking_event
+from . import hub_exception
+from . import hub_api_client
+from . import hub_status_exposure
 from . import sale_order
 from . import stock_move
 from . import stock_picking
 from . import account_move
 from . import res_config_settings
+from . import hub_dashboard
+from . import ir_websocket

@@ -1,11 +1,16 @@
 import re
+from urllib.parse import quote
+
+import requests
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..hub.envelope import new_secret
 
 CODE_PATTERN = re.compile(r"[a-z0-9_-]+")
+DEFAULT_SIDECAR_URL = "http://127.0.0.1:4000"
+SIDECAR_TIMEOUT = 10
 
 
 class HubConnector(models.Model):
@@ -32,7 +37,14 @@ class HubConnector(models.Model):
         default="webhook",
     )
     adapter = fields.Selection(
-        [("webhook", "Standard Webhooks"), ("wms", "WMS")],
+        [
+            ("webhook", "Standard Webhooks"),
+            ("wms", "WMS"),
+            ("parcelfast", "ParcelFast"),
+            ("swiftpost", "SwiftPost"),
+            ("rate_shop", "Best carrier (rate shopping)"),
+            ("tms", "TMS"),
+        ],
         required=True,
         default="webhook",
         help="How the sidecar talks to this partner.",
@@ -97,6 +109,48 @@ class HubConnector(models.Model):
         # The field's groups make this fail for anyone but a Hub Manager.
         self.secret = new_secret()
         return True
+
+    def action_test_connection(self):
+        """Ask the sidecar whether it reaches this partner (POST /admin/connectors/<code>/test).
+
+        Answered as a notification: the sidecar's verdict with the HTTP status and latency, or why
+        the sidecar itself could not be asked. Nothing is stored.
+        """
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
+            raise AccessError(_("Only Logistics Hub managers may test connectors."))
+        params = self.env["ir.config_parameter"].sudo()
+        base_url = (params.get_param("logistics_hub.sidecar_url") or DEFAULT_SIDECAR_URL).rstrip("/")
+        token = params.get_param("logistics_hub.sidecar_token") or ""
+        url = f"{base_url}/admin/connectors/{quote(self.code, safe='')}/test"
+        try:
+            response = requests.post(url, headers={"Authorization": f"Bearer {token}"}, timeout=SIDECAR_TIMEOUT)
+            answer = response.json() if response.content else {}
+        except requests.RequestException as error:
+            return self._hub_notification(False, _("The sidecar at %(url)s could not be reached: %(error)s",
+                                                   url=base_url, error=error))
+        except ValueError:
+            return self._hub_notification(False, _("The sidecar answered HTTP %s without JSON.", response.status_code))
+        if response.status_code != 200 or not isinstance(answer, dict):
+            message = answer.get("message") if isinstance(answer, dict) else None
+            return self._hub_notification(False, _("The sidecar refused the test (HTTP %(status)s): %(message)s",
+                                                   status=response.status_code, message=message or "-"))
+        status = answer.get("status")
+        details = _("%(message)s — HTTP %(status)s in %(latency)s ms", message=answer.get("message") or "",
+                    status=status if status is not None else "-", latency=answer.get("latency_ms", "-"))
+        return self._hub_notification(bool(answer.get("ok")), details)
+
+    def _hub_notification(self, ok, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if ok else "danger",
+                "title": _("%s is reachable", self.name) if ok else _("%s: connection test failed", self.name),
+                "message": message,
+                "sticky": not ok,
+            },
+        }
 
     def action_view_events(self):
         self.ensure_one()

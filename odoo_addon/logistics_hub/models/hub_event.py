@@ -1,4 +1,3 @@
-import json
 import logging
 
 from psycopg2 import errors as pg_errors
@@ -7,7 +6,8 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..hub.envelope import build_envelope, correlation_id_for_transaction, new_message_id
-from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_inbound
+from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_inbound, check_tracking_data
+from ..hub.preview import masked_json
 from ..hub.status import FULFILMENT_STAGES, fulfilment_stage, is_late_fulfilment
 
 _logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class HubEvent(models.Model):
                 event.uuid, event.event_type, event.create_date, event.correlation_id,
                 event.res_model, event.res_id, event.payload,
             )
-            event.envelope_preview = json.dumps(envelope, indent=2, ensure_ascii=False)
+            event.envelope_preview = masked_json(envelope)
 
     def init(self):
         # The sidecar claims pending rows in id order, and delivers each (connector, record) lane in order.
@@ -83,6 +83,97 @@ class HubEvent(models.Model):
         tools.create_index(
             self.env.cr, "hub_event_lane_index", self._table, ["connector_id", "res_model", "res_id", "id"]
         )
+
+    # ------------------------------------------------------------------
+    # Timeline and replay (owl_ui: sync badges' timeline, exception workbench)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def hub_event_preview(self, event_ids):
+        """``[{"id", "preview"}]``: each event's envelope as indented JSON, secrets masked.
+
+        Masked for managers too: a timeline is something people share on screen.
+        """
+        events = self.browse(event_ids).exists()
+        events.check_access("read")
+        return [{"id": event.id, "preview": event.envelope_preview} for event in events]
+
+    def action_hub_replay(self):
+        """Send each outbound event's record again to the event's connector, as a NEW outbound event.
+
+        A fresh snapshot under the same correlation id. The rows the sidecar handled keep their state
+        (it owns them), and lane order puts the replay after them. Open exceptions about the event
+        follow the replay, as a retry from the workbench does.
+        """
+        if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
+            raise AccessError(_("Only Logistics Hub managers may send events again."))
+        replays = self.browse()
+        for event in self:
+            record = event._hub_replay_record()
+            replay = self.with_context(hub_correlation_id=event.correlation_id)._hub_emit_to(
+                event.connector_id, event.event_type, record
+            )
+            replays |= replay
+            event._hub_follow_replay(replay)
+            if hasattr(record, "message_post"):
+                record.sudo().message_post(body=_(
+                    "%(type)s sent again to %(connector)s by %(user)s (event %(replay)s replays %(event)s).",
+                    type=event.event_type, connector=event.connector_id.name, user=self.env.user.name,
+                    replay=replay.uuid, event=event.uuid,
+                ))
+            _logger.info(
+                "hub: %s replayed as %s to %s by uid %s correlation_id=%s",
+                event.uuid, replay.uuid, event.connector_id.code, self.env.uid, event.correlation_id,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": _("Sent again"),
+                "message": _("%s new outbound event(s) written; the sidecar delivers them shortly.", len(replays)),
+                "sticky": False,
+            },
+        }
+
+    def _hub_replay_record(self):
+        """The record a replay of this event snapshots; raises when it cannot be replayed."""
+        self.ensure_one()
+        if self.direction != "out" or not self.connector_id:
+            raise UserError(_("Event %s came from a partner: only outbound events can be sent again.", self.display_name))
+        record = self.env[self.res_model].browse(self.res_id).exists() if self.res_model in self.env else None
+        if not record:
+            raise UserError(_("The record of event %s no longer exists.", self.display_name))
+        return record
+
+    def _hub_replay_preview(self):
+        """The envelope a replay of this event would send now (fresh snapshot), secrets masked."""
+        self.ensure_one()
+        try:
+            record = self._hub_replay_record()
+        except UserError as error:
+            return str(error)
+        envelope = build_envelope(
+            _("(new message id)"), self.event_type, fields.Datetime.now(), self.correlation_id,
+            record._name, record.id, record.sudo()._hub_event_payload(self.event_type),
+        )
+        return masked_json(envelope)
+
+    def _hub_follow_replay(self, replay):
+        """Open exceptions about this event now wait for its replay (resolved when it is delivered)."""
+        self.ensure_one()
+        if "hub.exception" not in self.env:
+            return
+        exceptions = self.env["hub.exception"].sudo().search([
+            ("event_id", "=", self.id), ("state", "in", ("open", "in_progress")),
+        ])
+        if exceptions:
+            exceptions.write({"state": "in_progress", "event_id": replay.id})
+            for exception in exceptions:
+                exception.message_post(body=_(
+                    "Sent again from the timeline by %(user)s as event %(event)s.",
+                    user=self.env.user.name, event=replay.uuid,
+                ))
 
     # ------------------------------------------------------------------
     # Outbox
@@ -109,38 +200,55 @@ class HubEvent(models.Model):
     def _hub_emit(self, event_type, records):
         """Write the outbox rows of ``event_type`` for ``records`` in the caller's transaction.
 
-        The rows commit or roll back with the business change that caused them; the NOTIFY is only
-        delivered on commit, and the sidecar also polls, so a lost notification only delays.
+        One row per record and routed connector whose route's filter the record matches. The rows
+        commit or roll back with the business change that caused them; the NOTIFY is only delivered
+        on commit, and the sidecar also polls, so a lost notification only delays.
         """
         if not records:
             return self.browse()
-        connectors = self.env["hub.route"]._hub_connectors_for(event_type)
-        if not connectors:
+        routes = self.env["hub.route"]._hub_routes_for(event_type)
+        return self._hub_write_outbox(event_type, [(route.connector_id, route._hub_matching(records)) for route in routes])
+
+    @api.model
+    def _hub_emit_to(self, connector, event_type, records):
+        """Like ``_hub_emit``, to one connector chosen by a person (retry, another carrier): no route needed."""
+        connector.ensure_one()
+        if not connector.active:
+            raise UserError(_("Connector %s is archived: it gets no new events.", connector.name))
+        return self._hub_write_outbox(event_type, [(connector, records)])
+
+    @api.model
+    def _hub_write_outbox(self, event_type, targets):
+        """Outbox rows for ``[(connector, records)]``; each record's payload is snapshot once."""
+        targets = [(connector, records) for connector, records in targets if records]
+        if not targets:
             return self.browse()
         correlation_id = self._hub_correlation_id()
+        payloads = {}
         vals_list = []
-        # Snapshots must not depend on what the user who triggered the change may read.
-        for record in records.sudo():
-            payload = record._hub_event_payload(event_type)
-            vals_list.extend(
-                {
+        for connector, records in targets:
+            # Snapshots must not depend on what the user who triggered the change may read.
+            for record in records.sudo():
+                key = (record._name, record.id)
+                if key not in payloads:
+                    payloads[key] = record._hub_event_payload(event_type)
+                vals_list.append({
                     "direction": "out",
                     "event_type": event_type,
                     "connector_id": connector.id,
                     "res_model": record._name,
                     "res_id": record.id,
                     "correlation_id": correlation_id,
-                    "payload": payload,
+                    "payload": payloads[key],
                     "state": "pending",
-                }
-                for connector in connectors
-            )
+                })
         events = self.sudo().create(vals_list)
         self.env["hub.sync.state"].sudo()._hub_reset_pending(events)
         self.env.cr.execute("NOTIFY hub_event")
         _logger.info(
             "hub: %s for %s %s routed to %s correlation_id=%s",
-            event_type, records._name, records.ids, connectors.mapped("code"), correlation_id,
+            event_type, targets[0][1]._name, sorted({k[1] for k in payloads}),
+            [connector.code for connector, _records in targets], correlation_id,
         )
         return events
 
@@ -216,8 +324,11 @@ class HubEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 self_ctx = self.with_context(hub_correlation_id=correlation_id) if correlation_id else self
-                result["outcome"] = self_ctx._hub_apply_fulfilment(connector, message, context)
-            if result["outcome"] == "applied":
+                if message["type"] == "shipment.tracking":
+                    result["outcome"] = self_ctx._hub_apply_tracking(connector, message)
+                else:
+                    result["outcome"] = self_ctx._hub_apply_fulfilment(connector, message, context)
+            if result["outcome"] == "applied" and message["type"] in FULFILMENT_STAGES:
                 # Only once the savepoint is released: a rolled back message reached no stage.
                 context["applied_types"].setdefault(message["data"]["picking_id"], []).append(message["type"])
         except RETRYABLE_DB_ERRORS:
@@ -285,3 +396,45 @@ class HubEvent(models.Model):
             message["id"], message["type"], picking.name, connector.code, outcome, message["correlation_id"],
         )
         return outcome
+
+    @api.model
+    def _hub_apply_tracking(self, connector, message):
+        """Store the new tracking events of a carrier's (or TMS's) shipments and advance their status.
+
+        Every tracking number must belong to a shipment of this connector, or the whole message is
+        an error and nothing is stored. ``duplicate`` when every event was known already.
+        """
+        data = check_tracking_data(message["data"])
+        events_by_number = {}
+        for tracking_event in data["events"]:
+            events_by_number.setdefault(tracking_event["tracking_number"], []).append(tracking_event)
+        Picking = self.env["stock.picking"]
+        pickings = {}
+        for number in events_by_number:
+            pickings[number] = Picking._hub_find_shipment(connector, number)
+            if not pickings[number]:
+                raise UserError(_("unknown tracking number %s", number))
+        first = pickings.get(data["tracking_number"]) or next(iter(pickings.values()))
+        event = self.create({
+            "uuid": message["id"],
+            "direction": "in",
+            "event_type": message["type"],
+            "connector_id": connector.id,
+            "res_model": "stock.picking",
+            "res_id": first.id,
+            "correlation_id": message["correlation_id"],
+            "payload": message["data"],
+            "state": "applied",
+            "done_at": fields.Datetime.now(),
+        })
+        stored = sum(
+            pickings[number]._hub_apply_tracking_events(connector, tracking_events, message["correlation_id"])
+            for number, tracking_events in events_by_number.items()
+        )
+        if not stored:
+            event.state = "ignored"
+        _logger.info(
+            "hub: inbound %s shipment.tracking %s from %s: %s new event(s) correlation_id=%s",
+            message["id"], list(events_by_number), connector.code, stored, message["correlation_id"],
+        )
+        return "applied" if stored else "duplicate"

@@ -1,4 +1,8 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.safe_eval import datetime, safe_eval, time
+
+from ..hub.envelope import EVENT_MODELS
 
 EVENT_TYPE_SELECTION = [
     ("order.confirmed", "Order confirmed"),
@@ -6,6 +10,7 @@ EVENT_TYPE_SELECTION = [
     ("picking.ready", "Delivery ready"),
     ("picking.done", "Delivery done"),
     ("invoice.posted", "Invoice posted"),
+    ("shipment.delivered", "Shipment delivered"),
 ]
 
 
@@ -17,6 +22,17 @@ class HubRoute(models.Model):
     connector_id = fields.Many2one("hub.connector", required=True, ondelete="cascade", index=True)
     event_type = fields.Selection(EVENT_TYPE_SELECTION, required=True)
     active = fields.Boolean(default=True)
+    carrier_rule = fields.Selection(
+        [("cheapest", "Cheapest"), ("fastest", "Fastest")],
+        required=True,
+        default="cheapest",
+        help="How a rate-shopping connector picks a carrier.",
+    )
+    filter_domain = fields.Char(
+        string="Only For",
+        help="Odoo domain on the routed record, e.g. [(\"partner_id.is_company\", \"=\", True)] for "
+        "business customers only. Empty: every record.",
+    )
 
     _sql_constraints = [
         (
@@ -32,8 +48,49 @@ class HubRoute(models.Model):
         for route in self:
             route.display_name = f"{route.connector_id.name} / {labels.get(route.event_type, '')}"
 
+    @api.constrains("filter_domain", "event_type")
+    def _check_filter_domain(self):
+        for route in self.filtered("filter_domain"):
+            try:
+                domain = route._hub_domain()
+                # Builds the query without running it: unknown fields and bad operators fail here.
+                self.env[EVENT_MODELS[route.event_type]].sudo()._search(domain)
+            except Exception as error:  # noqa: BLE001 - any parse or field error means the same to a person
+                raise ValidationError(_(
+                    "The filter of route %(route)s is not a valid domain: %(error)s",
+                    route=route.display_name, error=error,
+                )) from None
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    def _hub_domain(self):
+        self.ensure_one()
+        if not self.filter_domain:
+            return []
+        domain = safe_eval(self.filter_domain, {
+            "uid": self.env.uid, "user": self.env.user, "time": time, "datetime": datetime,
+        })
+        if not isinstance(domain, (list, tuple)):
+            raise ValueError(_("a domain is a list, got %s", type(domain).__name__))
+        return list(domain)
+
+    def _hub_matching(self, records):
+        """The records this route sends its event for."""
+        self.ensure_one()
+        domain = self._hub_domain()
+        if not domain:
+            return records
+        # Like the payload snapshot, routing must not depend on what the triggering user may read.
+        return records.browse(records.sudo().filtered_domain(domain).ids)
+
+    @api.model
+    def _hub_routes_for(self, event_type):
+        """Active routes of an event type to active connectors."""
+        return self.sudo().search([("event_type", "=", event_type), ("connector_id.active", "=", True)])
+
     @api.model
     def _hub_connectors_for(self, event_type):
-        """Active connectors an event type is routed to."""
-        routes = self.sudo().search([("event_type", "=", event_type), ("connector_id.active", "=", True)])
-        return routes.connector_id
+        """Active connectors an event type is routed to (whatever their filter)."""
+        return self._hub_routes_for(event_type).connector_id

@@ -24,6 +24,14 @@ class HubSyncMixin(models.AbstractModel):
         compute="_compute_hub_sync",
         groups="logistics_hub.group_hub_user",
     )
+    # What the hub_sync_badges widget (owl_ui/src/sync_badges) shows; the same list is pushed on the
+    # record's bus channel whenever a sync state of it changes (hub.sync.state._hub_notify_changed).
+    hub_sync_badges = fields.Json(
+        string="Partner Sync Status",
+        compute="_compute_hub_sync",
+        groups="logistics_hub.group_hub_user",
+        help="Sync status of this document on each connector it was sent to.",
+    )
 
     def _compute_hub_sync(self):
         ids = [rid for rid in self._origin.ids if rid]
@@ -40,6 +48,32 @@ class HubSyncMixin(models.AbstractModel):
             record.hub_sync_summary = " · ".join(
                 f"{s.connector_id.name}: {labels[s.status]}" for s in record_states
             ) or False
+            record.hub_sync_badges = [self._hub_badge(s) for s in record_states]
+
+    @api.model
+    def _hub_badge(self, state):
+        """One connector's badge of the hub_sync_badges widget (SyncBadge in owl_ui)."""
+        return {
+            "connector": state.connector_id.name,
+            "connector_id": state.connector_id.id,
+            "status": state.status,
+            "attempts": state.attempts,
+            "last_error": state.last_error or False,
+            "correlation_id": state.correlation_id or False,
+            "external_ref": state.external_ref or False,
+            "last_sync_at": fields.Datetime.to_string(state.last_sync_at) if state.last_sync_at else False,
+        }
+
+    @api.model
+    def _hub_badges_by_record(self, res_ids):
+        """``{res_id: [badge]}`` of records of this model, in one query."""
+        states = self.env["hub.sync.state"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", list(res_ids))], order="connector_id, id"
+        )
+        badges = defaultdict(list)
+        for state in states:
+            badges[state.res_id].append(self._hub_badge(state))
+        return badges
 
     def _hub_emit(self, event_type):
         return self.env["hub.event"]._hub_emit(event_type, self)

@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..hub.channels import SYNC_NOTIFICATION_TYPE, sync_channel
+from ..hub.incidents import result_exception_reason
 from ..hub.messages import MessageError, check_batch, check_result
 from ..hub.status import is_stale
 
@@ -90,7 +92,29 @@ class HubSyncState(models.Model):
         # hub_sync_status has no ORM dependency on this model: drop what the cache computed.
         for model in {key[0] for key in vals_by_key}:
             if model in self.env:
-                self.env[model].invalidate_model(["hub_sync_status", "hub_sync_summary"])
+                self.env[model].invalidate_model(["hub_sync_status", "hub_sync_summary", "hub_sync_badges"])
+        self._hub_notify_changed(vals_by_key)
+
+    @api.model
+    def _hub_notify_changed(self, keys):
+        """Push the new badges of the records of ``keys`` to the browsers following them.
+
+        One bus notification per record on its own channel (hub/channels.py); ir.websocket lets only
+        hub users who may read the record subscribe. bus.bus writes in precommit and notifies in
+        postcommit, so a write-back that rolls back shows nothing.
+        """
+        ids_by_model = {}
+        for res_model, res_id, _connector_id in keys:
+            ids_by_model.setdefault(res_model, set()).add(res_id)
+        bus = self.env["bus.bus"].sudo()
+        for res_model, res_ids in ids_by_model.items():
+            if res_model not in self.env:
+                continue
+            badges = self.env[res_model]._hub_badges_by_record(res_ids)
+            for res_id in sorted(res_ids):
+                bus._sendone(sync_channel(res_model, res_id), SYNC_NOTIFICATION_TYPE, {
+                    "model": res_model, "id": res_id, "badges": badges.get(res_id, []),
+                })
 
     @api.model
     def _hub_reset_pending(self, events):
@@ -139,6 +163,7 @@ class HubSyncState(models.Model):
         }
         vals_by_key = {}
         outcomes = []
+        applied = []
         for result in checked:
             event = event_by_uuid.get(result["event_uuid"])
             if not event:
@@ -163,9 +188,46 @@ class HubSyncState(models.Model):
             if result["external_ref"]:
                 vals["external_ref"] = result["external_ref"]
             outcomes.append({"event_uuid": result["event_uuid"], "outcome": "applied"})
+            applied.append((event, result))
             _logger.info(
                 "hub: result %s attempt %s for %s on %s applied correlation_id=%s",
                 result["status"], result["attempt"], event.uuid, event.connector_id.code, event.correlation_id,
             )
         self._hub_write_by_key(vals_by_key, states)
+        self._hub_apply_result_effects(applied)
         return outcomes
+
+    @api.model
+    def _hub_apply_result_effects(self, applied):
+        """What applied results mean beyond the sync state: the shipment a result booked, the
+        exception a person must handle, or the exceptions a delivery settles. Each is idempotent,
+        and they run in result order (a batch may hold a success and a newer failure)."""
+        Exceptions = self.env["hub.exception"].sudo()
+        # Most batches touch records without any open exception: skip the per-result lookups then.
+        may_settle = bool(Exceptions.search_count([
+            ("state", "in", ("open", "in_progress")),
+            ("res_id", "in", list({event.res_id for event, _result in applied})),
+        ], limit=1))
+        for event, result in applied:
+            if event.res_model not in self.env:
+                continue
+            record = self.env[event.res_model].sudo().browse(event.res_id).exists()
+            if not record:
+                continue
+            if result["status"] == "sent":
+                if result["shipment"] and record._name == "stock.picking":
+                    record._hub_record_shipment(event, result["shipment"])
+                if may_settle:
+                    Exceptions._hub_resolve_after_sent(event)
+                continue
+            reason = result_exception_reason(result["status"], result["error"], event.connector_id.adapter)
+            if reason:
+                Exceptions._hub_raise(
+                    reason, record, event.connector_id,
+                    occurrence_key=f"result:{event.uuid}:{result['attempt']}:{result['status']}",
+                    description=result["error"],
+                    event=event,
+                    correlation_id=event.correlation_id,
+                    at=result["at"],
+                )
+                may_settle = True

@@ -1,12 +1,49 @@
-from odoo import _, models
+import logging
+
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..hub.envelope import iso_utc
+from ..hub.incidents import tracking_exception_reason
+from ..hub.lifecycle import SETTLED_STATUSES, advance
+from .hub_tracking_event import SHIPMENT_STATUS_SELECTION
+
+_logger = logging.getLogger(__name__)
+
+HUB_USER = "logistics_hub.group_hub_user"
 
 
 class StockPicking(models.Model):
     _name = "stock.picking"
     _inherit = ["stock.picking", "hub.sync.mixin"]
+
+    # The shipment booked for this delivery. The sidecar reads hub_tracking_number,
+    # hub_shipment_status and hub_carrier_connector_id directly (docs/contract.md).
+    hub_shipment_status = fields.Selection(
+        SHIPMENT_STATUS_SELECTION, string="Shipment Status", readonly=True, copy=False, groups=HUB_USER,
+        help="Highest status the carrier ever reported: it only moves forward.",
+    )
+    hub_tracking_number = fields.Char(string="Tracking Number", readonly=True, copy=False, index=True, groups=HUB_USER)
+    hub_carrier_connector_id = fields.Many2one(
+        "hub.connector", string="Carrier Connector", readonly=True, copy=False, index=True, ondelete="set null", groups=HUB_USER,
+    )
+    hub_carrier_service = fields.Char(string="Carrier Service", readonly=True, copy=False, groups=HUB_USER)
+    hub_shipping_cost = fields.Float(string="Booked Shipping Cost", readonly=True, copy=False, groups=HUB_USER)
+    hub_shipping_currency = fields.Char(string="Shipping Currency", readonly=True, copy=False, groups=HUB_USER)
+    hub_label_attachment_id = fields.Many2one(
+        "ir.attachment", string="Shipping Label", readonly=True, copy=False, ondelete="set null", groups=HUB_USER,
+    )
+    hub_tracking_event_ids = fields.One2many(
+        "hub.tracking.event", "picking_id", string="Tracking Events", readonly=True, groups=HUB_USER,
+    )
+    hub_delivered_at = fields.Datetime(string="Delivered At", readonly=True, copy=False, groups=HUB_USER)
+    hub_pod_signed_by = fields.Char(string="POD Signed By", readonly=True, copy=False, groups=HUB_USER)
+    hub_pod_signature_ref = fields.Char(string="POD Signature", readonly=True, copy=False, groups=HUB_USER)
+    hub_pod_photo_ref = fields.Char(string="POD Photo", readonly=True, copy=False, groups=HUB_USER)
+    hub_shipment_event_id = fields.Many2one(
+        "hub.event", string="Booking Event", readonly=True, copy=False, ondelete="set null", groups=HUB_USER,
+        help="The outbound event whose delivery booked the current shipment.",
+    )
 
     def _action_done(self):
         res = super()._action_done()
@@ -30,12 +67,13 @@ class StockPicking(models.Model):
 
     def _hub_event_payload(self, event_type):
         self.ensure_one()
-        return {
+        data = {
             "picking": {
                 "id": self.id,
                 "name": self.name,
                 "origin": self.origin or None,
                 "scheduled_date": iso_utc(self.scheduled_date),
+                "weight": self._hub_weight_kg(),
                 "partner": self._hub_partner_data(self.partner_id),
                 "lines": [
                     {
@@ -49,6 +87,51 @@ class StockPicking(models.Model):
                     if move.state != "cancel"
                 ],
             }
+        }
+        if event_type.startswith("shipment."):
+            data["shipment"] = self._hub_shipment_data()
+        return data
+
+    def _hub_weight_kg(self):
+        """Shipping weight in kg: the picking's own, else its products' weight times quantity."""
+        self.ensure_one()
+        weight = self.shipping_weight
+        if not weight:
+            for move in self.move_ids.filtered(lambda m: m.state != "cancel"):
+                quantity = move.quantity if move.picked or move.state == "done" else move.product_uom_qty
+                quantity = move.product_uom._compute_quantity(quantity, move.product_id.uom_id, rounding_method="HALF-UP")
+                weight += quantity * move.product_id.weight
+        weight_uom = self.env["product.template"]._get_weight_uom_id_from_ir_config_parameter()
+        kilogram = self.env.ref("uom.product_uom_kgm")
+        if weight and weight_uom != kilogram:
+            weight = weight_uom._compute_quantity(weight, kilogram, round=False)
+        return round(weight, 3)
+
+    def _hub_shipment_data(self):
+        self.ensure_one()
+        return {
+            "carrier": self.hub_carrier_connector_id.code or None,
+            "service": self.hub_carrier_service or None,
+            "tracking_number": self.hub_tracking_number or None,
+            "status": self.hub_shipment_status or None,
+            "amount": self.hub_shipping_cost if self.hub_shipping_currency else None,
+            "currency": self.hub_shipping_currency or None,
+            "delivered_at": iso_utc(self.hub_delivered_at),
+            "pod": {
+                "signed_by": self.hub_pod_signed_by or None,
+                "signature_ref": self.hub_pod_signature_ref or None,
+                "photo_ref": self.hub_pod_photo_ref or None,
+            } if self.hub_pod_signed_by or self.hub_pod_signature_ref or self.hub_pod_photo_ref else None,
+        }
+
+    def action_hub_download_label(self):
+        self.ensure_one()
+        if not self.hub_label_attachment_id:
+            raise UserError(_("Delivery %s has no shipping label.", self.name))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.hub_label_attachment_id.id}?download=true",
+            "target": "download",
         }
 
     # ------------------------------------------------------------------
@@ -110,3 +193,190 @@ class StockPicking(models.Model):
         ).button_validate()
         if self.state != "done":
             raise UserError(_("Picking %s could not be validated.", self.name))
+
+    # ------------------------------------------------------------------
+    # Shipments (hub.sync.state.hub_apply_results, hub.event.hub_apply_inbound)
+    # ------------------------------------------------------------------
+
+    def _hub_record_shipment(self, event, shipment):
+        """Record the shipment a delivery result booked (``details.shipment``); idempotent.
+
+        A new tracking number is a new shipment (e.g. booked again with another carrier): it starts
+        over at label_created. The same result again changes nothing; an older booking's result
+        (lower event id) never replaces a newer one.
+        """
+        self.ensure_one()
+        if self.hub_shipment_event_id and event.id < self.hub_shipment_event_id.id:
+            # A replayed result of an earlier booking: the newer booking (higher event id) stands.
+            _logger.info("hub: shipment result of %s for %s superseded by %s correlation_id=%s",
+                         event.uuid, self.name, self.hub_shipment_event_id.uuid, event.correlation_id)
+            return False
+        number = shipment["tracking_number"]
+        carrier = self.env["hub.connector"].with_context(active_test=False).search(
+            [("code", "=", shipment["carrier"])], limit=1
+        )
+        if not carrier:
+            _logger.warning("hub: shipment of %s booked with unknown carrier connector %s correlation_id=%s",
+                            self.name, shipment["carrier"], event.correlation_id)
+        new_shipment = self.hub_tracking_number != number
+        vals = {
+            "hub_tracking_number": number,
+            "hub_carrier_connector_id": carrier.id,
+            "hub_carrier_service": shipment["service"] or False,
+            "hub_shipping_cost": shipment["amount"] or 0.0,
+            "hub_shipping_currency": shipment["currency"] or False,
+            "hub_shipment_event_id": event.id,
+        }
+        if new_shipment:
+            vals.update({
+                "hub_shipment_status": "label_created",
+                "hub_label_attachment_id": False,
+                "hub_delivered_at": False,
+                "hub_pod_signed_by": False,
+                "hub_pod_signature_ref": False,
+                "hub_pod_photo_ref": False,
+            })
+        else:
+            vals["hub_shipment_status"] = advance(self.hub_shipment_status, "label_created")
+        if shipment["label_pdf_base64"]:
+            vals["hub_label_attachment_id"] = self._hub_label_attachment(number, shipment["label_pdf_base64"]).id
+        changed = {key: value for key, value in vals.items() if self._fields[key].convert_to_write(self[key], self) != value}
+        if not changed:
+            return False
+        self.write(changed)
+        if new_shipment:
+            self.message_post(body=_(
+                "Shipment booked with %(carrier)s (%(service)s): tracking number %(tracking)s, cost %(cost)s.",
+                carrier=carrier.name or shipment["carrier"], service=shipment["service"] or "-", tracking=number,
+                cost=f"{shipment['amount']:.2f} {shipment['currency'] or ''}".strip()
+                if shipment["amount"] is not None else "-",
+            ))
+        return True
+
+    def _hub_label_attachment(self, number, label_base64):
+        """The label of a tracking number, attached to the delivery once."""
+        self.ensure_one()
+        name = f"Label-{number}.pdf"
+        Attachment = self.env["ir.attachment"]
+        attachment = Attachment.search(
+            [("res_model", "=", self._name), ("res_id", "=", self.id), ("name", "=", name)], limit=1
+        )
+        return attachment or Attachment.create({
+            "name": name,
+            "datas": label_base64,
+            "mimetype": "application/pdf",
+            "res_model": self._name,
+            "res_id": self.id,
+        })
+
+    @api.model
+    def _hub_find_shipment(self, connector, tracking_number):
+        """The delivery whose current shipment has this tracking number on ``connector``.
+
+        The connector either booked it as the carrier, or reported the number as the reference of a
+        delivery sent to it (a TMS job id). The newest delivery wins if a carrier reuses numbers.
+        """
+        referenced = self.env["hub.sync.state"].sudo().search([
+            ("res_model", "=", self._name), ("connector_id", "=", connector.id), ("external_ref", "=", tracking_number),
+        ]).mapped("res_id")
+        return self.sudo().search([
+            ("hub_tracking_number", "=", tracking_number),
+            "|", ("hub_carrier_connector_id", "=", connector.id), ("id", "in", referenced),
+        ], order="id desc", limit=1)
+
+    def _hub_apply_tracking_events(self, connector, events, correlation_id):
+        """Store the events not seen before, advance the status by rank; returns how many were new.
+
+        Reaching ``delivered`` for the first time records the proof of delivery and emits
+        ``shipment.delivered``; incident statuses open (or count again on) a hub.exception.
+        """
+        self.ensure_one()
+        TrackingEvent = self.env["hub.tracking.event"].sudo()
+        known = set(TrackingEvent.search([("event_uid", "in", [e["id"] for e in events])]).mapped("event_uid"))
+        new_events = []
+        for tracking_event in sorted(events, key=lambda e: e["occurred_at"]):
+            if tracking_event["id"] not in known:
+                known.add(tracking_event["id"])
+                new_events.append(tracking_event)
+        if not new_events:
+            return 0
+        correlation_id = correlation_id or self.hub_shipment_event_id.correlation_id or None
+        before = self.hub_shipment_status or "pending"
+        status = before
+        vals_list = []
+        for tracking_event in new_events:
+            reached = advance(status, tracking_event["status"])
+            pod = tracking_event["pod"] or {}
+            vals_list.append({
+                "picking_id": self.id,
+                "connector_id": connector.id,
+                "event_uid": tracking_event["id"],
+                "tracking_number": tracking_event["tracking_number"],
+                "status": tracking_event["status"],
+                "reason": tracking_event["reason"],
+                "carrier_status": tracking_event["carrier_status"],
+                "occurred_at": tracking_event["occurred_at"],
+                "location": tracking_event["location"],
+                "pod_signed_by": pod.get("signed_by"),
+                "pod_signature_ref": pod.get("signature_ref"),
+                "pod_photo_ref": pod.get("photo_ref"),
+                "advanced": reached != status,
+                "correlation_id": correlation_id,
+            })
+            status = reached
+        stored = TrackingEvent.create(vals_list)
+        # The cache appends in creation order; readers expect the history newest first.
+        self.invalidate_recordset(["hub_tracking_event_ids"])
+        if status != before:
+            self._hub_advance_shipment(before, status, stored, correlation_id)
+        if status not in SETTLED_STATUSES:
+            for tracking_event in stored:
+                self._hub_raise_tracking_exception(connector, tracking_event, correlation_id)
+        return len(stored)
+
+    def _hub_advance_shipment(self, before, status, stored, correlation_id):
+        self.ensure_one()
+        vals = {"hub_shipment_status": status}
+        delivered = status == "delivered" and before != "delivered"
+        if delivered:
+            proof = stored.filtered(lambda e: e.status == "delivered" and e.advanced)[:1]
+            vals.update({
+                "hub_delivered_at": proof.occurred_at,
+                "hub_pod_signed_by": proof.pod_signed_by,
+                "hub_pod_signature_ref": proof.pod_signature_ref,
+                "hub_pod_photo_ref": proof.pod_photo_ref,
+            })
+        self.sudo().write(vals)
+        latest = stored.filtered("advanced").sorted(lambda e: (e.occurred_at, e.id))[-1:]
+        labels = dict(SHIPMENT_STATUS_SELECTION)
+        self.sudo().message_post(body=_(
+            "Shipment %(tracking)s: %(before)s → %(status)s (%(carrier_status)s%(location)s).",
+            tracking=self.hub_tracking_number, before=labels[before], status=labels[status],
+            carrier_status=latest.carrier_status or status, location=f", {latest.location}" if latest.location else "",
+        ))
+        if delivered:
+            # Billing (or anyone routed) hears of it in this transaction, in the shipment's flow.
+            HubEvent = self.env["hub.event"]
+            if correlation_id:
+                HubEvent = HubEvent.with_context(hub_correlation_id=correlation_id)
+            HubEvent._hub_emit("shipment.delivered", self)
+
+    def _hub_raise_tracking_exception(self, connector, tracking_event, correlation_id):
+        self.ensure_one()
+        reason = tracking_exception_reason(tracking_event.status, tracking_event.reason)
+        if not reason:
+            return
+        self.env["hub.exception"]._hub_raise(
+            reason, self, connector,
+            occurrence_key=f"tracking:{tracking_event.event_uid}",
+            description=_(
+                "%(tracking)s %(status)s (%(carrier_status)s, reason %(reason)s) at %(location)s on %(at)s",
+                tracking=tracking_event.tracking_number, status=tracking_event.status,
+                carrier_status=tracking_event.carrier_status or "-", reason=tracking_event.reason or "-",
+                location=tracking_event.location or "-", at=iso_utc(tracking_event.occurred_at),
+            ),
+            event=self.hub_shipment_event_id,
+            correlation_id=correlation_id,
+            tracking_event=tracking_event,
+            at=tracking_event.occurred_at,
+        )

@@ -4,3 +4,9 @@ from . import test_outbox
 from . import test_sync_state
 from . import test_inbound
 from . import test_security
+from . import test_shipment
+from . import test_exception
+from . import test_sync_ui
+from . import test_dashboard
+from . import test_connection_test
+from . import test_api_client

@@ -3,8 +3,16 @@ from datetime import datetime
 from odoo.tests import BaseCase, tagged
 
 from ..hub.envelope import build_envelope, correlation_id_for_transaction, iso_utc, new_secret
-from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_result
+from ..hub.incidents import result_exception_reason, tracking_exception_reason
+from ..hub.lifecycle import SHIPMENT_RANK, advance, can_cancel, final_status
+from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_result, check_tracking_data
 from ..hub.status import fulfilment_stage, is_late_fulfilment, is_stale, worst_status
+
+# The lifecycle as documented (ARCHITECTURE.md, docs/contract.md) and in sidecar/src/shipping/lifecycle.ts.
+DOCUMENTED_RANK = {
+    "pending": 0, "label_created": 10, "picked_up": 20, "in_transit": 30, "exception": 35,
+    "out_for_delivery": 40, "delivery_failed": 45, "return_to_sender": 50, "cancelled": 60, "delivered": 70,
+}
 
 
 @tagged("post_install", "-at_install")
@@ -61,3 +69,60 @@ class TestHubRules(BaseCase):
             check_fulfilment_data({"picking_id": 1, "lines": [{"quantity": 1}]})
         with self.assertRaisesRegex(MessageError, "picking_id"):
             check_fulfilment_data({"lines": []})
+
+    def test_shipment_lifecycle_is_the_documented_table(self):
+        self.assertEqual(SHIPMENT_RANK, DOCUMENTED_RANK)
+        self.assertEqual(list(SHIPMENT_RANK), sorted(DOCUMENTED_RANK, key=DOCUMENTED_RANK.get), "listed by rank")
+        for current in DOCUMENTED_RANK:
+            for reported in DOCUMENTED_RANK:
+                expected = reported if DOCUMENTED_RANK[reported] > DOCUMENTED_RANK[current] else current
+                self.assertEqual(advance(current, reported), expected, (current, reported))
+        self.assertEqual(advance(False, "in_transit"), "in_transit")
+        happy = ["label_created", "picked_up", "in_transit", "out_for_delivery", "delivered"]
+        self.assertEqual(final_status(happy), "delivered")
+        self.assertEqual(final_status(reversed(happy)), "delivered", "order does not matter")
+        self.assertEqual(final_status(happy[:3] + happy[:3]), "in_transit", "duplicates do not matter")
+        self.assertEqual(final_status(["in_transit", "exception", "out_for_delivery"]), "out_for_delivery")
+        self.assertTrue(can_cancel("exception"))
+        self.assertFalse(can_cancel("delivered"))
+
+    def test_exception_reasons(self):
+        self.assertEqual(result_exception_reason("dead", "HTTP 422", "rate_shop"), "label_failure")
+        self.assertEqual(result_exception_reason("dead", "HTTP 422", "tms"), "label_failure")
+        self.assertEqual(result_exception_reason("dead", "HTTP 400", "webhook"), "partner_rejected")
+        self.assertEqual(result_exception_reason("dead", "parcelfast: ADDRESS_INVALID zip", "rate_shop"),
+                         "address_invalid")
+        self.assertEqual(result_exception_reason("failed", "no carrier could book WH/OUT/7: x", "rate_shop"),
+                         "no_carrier")
+        self.assertIsNone(result_exception_reason("failed", "HTTP 503", "rate_shop"))
+        self.assertIsNone(result_exception_reason("sent", None, "rate_shop"))
+        self.assertEqual(tracking_exception_reason("exception", "lost_parcel"), "lost_parcel")
+        self.assertEqual(tracking_exception_reason("delivery_failed", "recipient_absent"), "delivery_failed")
+        self.assertEqual(tracking_exception_reason("return_to_sender", None), "other")
+        self.assertIsNone(tracking_exception_reason("in_transit", "delayed"))
+
+    def test_tracking_and_shipment_checks(self):
+        data = check_tracking_data({"tracking_number": "PF1", "events": [
+            {"id": "e1", "status": "delivered", "occurred_at": "2026-11-24T10:00:00+01:00",
+             "pod": {"signed_by": "A", "signature_ref": None}},
+        ]})
+        event = data["events"][0]
+        self.assertEqual((event["tracking_number"], event["occurred_at"]), ("PF1", datetime(2026, 11, 24, 9, 0)))
+        self.assertEqual(event["pod"], {"signed_by": "A", "signature_ref": None, "photo_ref": None})
+        for bad, message in (
+            ({"tracking_number": "PF1", "events": []}, "non-empty list"),
+            ({"events": [{"id": "e1", "status": "delivered", "occurred_at": "2026-11-24T10:00:00Z"}]}, "tracking number"),
+            ({"tracking_number": "PF1", "events": [{"id": "e1", "status": "lost", "occurred_at": "x"}]}, "'status'"),
+            ({"tracking_number": "PF1", "events": [{"id": "e1", "status": "delivered", "occurred_at": None}]}, "occurred_at"),
+        ):
+            with self.subTest(message=message), self.assertRaisesRegex(MessageError, message):
+                check_tracking_data(bad)
+        result = check_result({"event_uuid": "e", "status": "sent", "attempt": 1, "details": {"shipment": {
+            "carrier": "parcelfast", "tracking_number": "PF1", "service": None, "label_pdf_base64": "JVBERg==",
+            "amount": 7, "currency": "EUR", "rates_considered": 3}}}, 0)
+        self.assertEqual(result["shipment"]["amount"], 7.0)
+        failed = check_result({"event_uuid": "e", "status": "failed", "attempt": 1, "details": {"shipment": 1}}, 0)
+        self.assertIsNone(failed["shipment"], "only a sent result books a shipment")
+        with self.assertRaisesRegex(MessageError, r"results\[0\].details.shipment: 'amount'"):
+            check_result({"event_uuid": "e", "status": "sent", "attempt": 1, "details": {"shipment": {
+                "carrier": "parcelfast", "tracking_number": "PF1", "amount": "7"}}}, 0)

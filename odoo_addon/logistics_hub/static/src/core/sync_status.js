@@ -1,0 +1,47 @@
+/** @odoo-module **/
+import { _t } from "@web/core/l10n/translation";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+const SYNC_NOTIFICATION_TYPE = "logistics_hub.sync";
+function syncChannel(model, id) {
+  return `logistics_hub.sync/${model}/${id}`;
+}
+const STATUS_LABELS = {
+  pending: () => _t("Pending"),
+  sent: () => _t("Sent"),
+  acknowledged: () => _t("Acknowledged"),
+  failed: () => _t("Failed"),
+  dead: () => _t("Dead"),
+  queued: () => _t("Queued"),
+  delivered: () => _t("Delivered"),
+  applied: () => _t("Applied"),
+  ignored: () => _t("Ignored")
+};
+const STATUS_COLORS = {
+  pending: "secondary",
+  queued: "secondary",
+  sent: "info",
+  acknowledged: "success",
+  delivered: "success",
+  applied: "success",
+  failed: "warning",
+  dead: "danger",
+  ignored: "light"
+};
+function statusLabel(status) {
+  return STATUS_LABELS[status]?.() ?? status;
+}
+function statusColor(status) {
+  return STATUS_COLORS[status] ?? "secondary";
+}
+function formatServerDateTime(value) {
+  if (!value) return "";
+  const parsed = deserializeDateTime(value);
+  return parsed.isValid ? formatDateTime(parsed) : value;
+}
+export {
+  SYNC_NOTIFICATION_TYPE,
+  formatServerDateTime,
+  statusColor,
+  statusLabel,
+  syncChannel
+};

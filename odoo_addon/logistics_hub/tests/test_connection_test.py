@@ -1,0 +1,93 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import HubCase
+
+
+class FakeSidecarAdmin(BaseHTTPRequestHandler):
+    """The sidecar's POST /admin/connectors/:code/test on a local port: the transport seam."""
+
+    requests = []
+    answer = (200, {"ok": True, "status": 204, "latency_ms": 12, "message": "reachable (HTTP 204)"})
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        type(self).requests.append({"path": self.path, "authorization": self.headers.get("Authorization")})
+        status, body = type(self).answer
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+@tagged("post_install", "-at_install")
+class TestConnectionTest(HubCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = HTTPServer(("127.0.0.1", 0), FakeSidecarAdmin)
+        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
+        cls.addClassCleanup(cls.server.server_close)
+        cls.addClassCleanup(cls.server.shutdown)
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("logistics_hub.sidecar_url", f"http://127.0.0.1:{cls.server.server_port}/")
+        params.set_param("logistics_hub.sidecar_token", "admin-token-0123456789")
+
+    def setUp(self):
+        super().setUp()
+        FakeSidecarAdmin.requests = []
+
+    def test_reachable(self):
+        FakeSidecarAdmin.answer = (200, {"ok": True, "status": 204, "latency_ms": 12, "message": "reachable (HTTP 204)"})
+        action = self.wms.action_test_connection()
+        self.assertEqual(FakeSidecarAdmin.requests, [
+            {"path": "/admin/connectors/wms-main/test", "authorization": "Bearer admin-token-0123456789"},
+        ])
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("HTTP 204 in 12 ms", action["params"]["message"])
+
+    def test_partner_unreachable(self):
+        FakeSidecarAdmin.answer = (200, {"ok": False, "status": None, "latency_ms": 3, "message": "unreachable: ECONNREFUSED"})
+        params = self.wms.action_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertTrue(params["sticky"])
+        self.assertIn("ECONNREFUSED", params["message"])
+
+    def test_sidecar_refuses(self):
+        FakeSidecarAdmin.answer = (401, {"error": "unauthorized", "message": "bad admin token"})
+        params = self.wms.action_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("HTTP 401", params["message"])
+        self.assertIn("bad admin token", params["message"])
+
+    def test_sidecar_down(self):
+        self.env["ir.config_parameter"].sudo().set_param("logistics_hub.sidecar_url", "http://127.0.0.1:9")
+        params = self.wms.action_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("could not be reached", params["message"])
+
+    def test_managers_only(self):
+        user = new_test_user(self.env, "hub_conn_user", groups="base.group_user,logistics_hub.group_hub_user")
+        with self.assertRaises(AccessError):
+            self.wms.with_user(user).action_test_connection()
+        self.assertEqual(FakeSidecarAdmin.requests, [])
+
+    def test_settings_hold_url_and_token(self):
+        settings = self.env["res.config.settings"].create({
+            "hub_sidecar_url": "http://sidecar:4000", "hub_sidecar_token": "s3cret-token-abcdefgh", "hub_sla_seconds": 120,
+        })
+        settings.execute()
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(params.get_param("logistics_hub.sidecar_url"), "http://sidecar:4000")
+        self.assertEqual(params.get_param("logistics_hub.sidecar_token"), "s3cret-token-abcdefgh")
+        self.assertEqual(params.get_param("logistics_hub.sla_seconds"), "120")

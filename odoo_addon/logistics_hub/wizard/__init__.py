@@ -1,0 +1,1 @@
+from . import hub_exception_carrier_wizard
