@@ -33,8 +33,8 @@ function testFiles (dir) {
 }
 
 /** node:test run with a TAP copy on disk so the totals can be added up with the Odoo suites. */
-async function nodeSuite (files, env, tapFile) {
-  const code = await run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000',
+async function nodeSuite (files, env, tapFile, concurrency = 2) {
+  const code = await run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=180000',
     '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], env)
   const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : ''
   const count = name => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0)
@@ -68,7 +68,7 @@ try {
   const adminUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`
   const env = { HUB_TEST_PG_URL: adminUrl, HUB_TEST_PG_PORT: String(port) }
 
-  const sidecarFiles = only.length ? only.filter(f => f.endsWith('.ts') && !f.includes('/e2e/')) : testFiles('test/sidecar')
+  const sidecarFiles = only.length ? only.filter(f => f.endsWith('.ts') && !f.includes('/e2e/')) : [...testFiles('test/sidecar'), ...testFiles('test/ui')]
   if (sidecarFiles.length) {
     console.log(`\n== sidecar suites on PostgreSQL (embedded, port ${port}) ==`)
     const r = await nodeSuite(sidecarFiles, env, join(work, 'sidecar.tap'))

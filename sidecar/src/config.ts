@@ -47,6 +47,12 @@ const schema = z.object({
   HUB_BREAKER_RESET_MS: z.coerce.number().int().min(100).default(30_000),
   /** bearer token Odoo uses for the admin API (connection tests); the admin API is off when unset */
   HUB_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** reconciliation schedule (cron, UTC) and the age at which each kind of gap counts as drift */
+  HUB_RECONCILE_CRON: z.string().default('*/15 * * * *'),
+  HUB_RECONCILE_ACK_MINUTES: z.coerce.number().int().min(1).default(120),
+  HUB_RECONCILE_SCAN_HOURS: z.coerce.number().int().min(1).default(24),
+  HUB_RECONCILE_INVOICE_HOURS: z.coerce.number().int().min(1).default(48),
+  HUB_RECONCILE_PORTAL_MINUTES: z.coerce.number().int().min(1).default(30),
   /** largest accepted inbound hook body */
   HUB_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
 

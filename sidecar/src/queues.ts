@@ -8,6 +8,7 @@ export const QUEUES = {
   writeback: 'hub-writeback',
   inbound: 'hub-inbound',
   trackingPoll: 'hub-tracking-poll',
+  reconcile: 'hub-reconcile',
   /** Odoo rejected the item itself (not an outage): kept for a person, never retried blindly */
   odooRejected: 'hub-odoo-rejected'
 } as const
@@ -42,4 +43,6 @@ export async function createQueues (boss: PgBoss, config: Config): Promise<void>
   // a missed minute is simply polled at the next one: no retries
   await boss.createQueue(QUEUES.trackingPoll, { name: QUEUES.trackingPoll, retryLimit: 0, expireInSeconds: 600 })
   await boss.schedule(QUEUES.trackingPoll, '* * * * *')
+  await boss.createQueue(QUEUES.reconcile, { name: QUEUES.reconcile, retryLimit: 0, expireInSeconds: 900 })
+  await boss.schedule(QUEUES.reconcile, config.HUB_RECONCILE_CRON)
 }

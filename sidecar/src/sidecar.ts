@@ -17,6 +17,7 @@ import { FetchLoop } from './workers/fetch-loop.ts'
 import { applyInboundJobs } from './workers/inbound-apply.ts'
 import { RateLimiter } from './workers/rate-limiter.ts'
 import { pollTracking } from './workers/tracking-poll.ts'
+import { reconcile } from './workers/reconcile.ts'
 import { writebackJobs } from './workers/writeback.ts'
 
 /** Wires the sidecar from its configuration; `start` and `stop` are safe to call from tests. */
@@ -50,10 +51,12 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       deliveryLoops.push(loop)
     }
     await boss.work<DeliverJob>(QUEUES.deliverDead, poll, async ([job]) => { await deadLetterJob({ pool, boss, logger, metrics }, job!) })
-    const batch = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, batchSize: config.HUB_WRITEBACK_BATCH }
+    const batch = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, batchSize: config.HUB_WRITEBACK_BATCH, includeMetadata: true as const }
     await boss.work<WritebackJob>(QUEUES.writeback, batch, async jobs => { await writebackJobs({ boss, odoo, logger, metrics }, jobs) })
     await boss.work<InboundJob>(QUEUES.inbound, batch, async jobs => { await applyInboundJobs({ boss, odoo, logger, metrics }, jobs) })
     await boss.work(QUEUES.trackingPoll, async () => { await pollTracking({ pool, boss, logger, breakers }) })
+    const reconcileSettings = { ackMinutes: config.HUB_RECONCILE_ACK_MINUTES, scanHours: config.HUB_RECONCILE_SCAN_HOURS, invoiceHours: config.HUB_RECONCILE_INVOICE_HOURS, portalMinutes: config.HUB_RECONCILE_PORTAL_MINUTES }
+    await boss.work(QUEUES.reconcile, async () => { await reconcile({ pool, boss, odoo, logger, breakers }, reconcileSettings) })
   }
 
   return {

@@ -5,6 +5,7 @@ import { pino } from 'pino'
 import pg from 'pg'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
+import { reconcile } from '../../sidecar/src/workers/reconcile.ts'
 import { newSecret } from '../support/fixtures.ts'
 import { OdooServer, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
@@ -38,6 +39,9 @@ describe('order to warehouse, end to end in real Odoo', { skip: spec ? false : '
     const sink = new Writable({ write (chunk, _enc, done) { for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line)); done() } })
     sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' }, pino({ level: 'info' }, sink))
 
+    // a clean slate: connectors of other suites in this database must not receive our events
+    const others = await rpc.executeKw<number[]>('hub.connector', 'search', [[]])
+    if (others.length) await rpc.executeKw('hub.connector', 'write', [others, { active: false }])
     connectorId = await rpc.executeKw<number>('hub.connector', 'create', [{
       name: 'Main WMS', code: 'wms-main', kind: 'wms', adapter: 'wms', base_url: wms.url, secret, retry_delay: 1, retry_backoff: false, timeout: 5
     }])
@@ -118,5 +122,26 @@ describe('order to warehouse, end to end in real Odoo', { skip: spec ? false : '
     assert.equal((await picking(pickingId)).state, 'done')
     const { rows } = await db.query("SELECT count(*)::int AS n FROM hub_event WHERE direction = 'in' AND correlation_id = $1", [fulfilment.request.correlation_id])
     assert.equal(rows[0].n, 2, 'each callback applied once')
+  })
+
+  it('reconciliation turns a delivery the WMS never confirmed into one exception whose Retry re-sends it', async () => {
+    wms.configure({ autoConfirm: false })
+    const { pickingId } = await confirmOrder(1)
+    await waitFor('sent state', async () => (await syncState(pickingId))?.status === 'sent', 30_000, 250)
+    // three hours pass without a confirmation
+    await db.query("UPDATE hub_sync_state SET write_date = write_date - interval '3 hours' WHERE res_model = 'stock.picking' AND res_id = $1", [pickingId])
+    const deps = { pool: db, boss: sidecar.boss, odoo: rpc, logger: sidecar.logger, breakers: sidecar.breakers }
+    const settings = { ackMinutes: 120, scanHours: 24, invoiceHours: 48, portalMinutes: 30 }
+    const drift = await reconcile(deps, settings)
+    assert.ok(drift.some(d => d.res_id === pickingId && d.reason === 'unacknowledged'))
+    await reconcile(deps, settings) // the next run finds it again: still one exception
+    const exceptions = await rpc.executeKw<Array<{ id: number, event_id: [number, string] | false, occurrences: number }>>('hub.exception', 'search_read',
+      [[['picking_id', '=', pickingId], ['reason', '=', 'unacknowledged']]], { fields: ['event_id', 'occurrences'] })
+    assert.equal(exceptions.length, 1)
+    assert.equal(exceptions[0]!.occurrences, 1)
+    assert.ok(exceptions[0]!.event_id, 'the exception knows which event to re-send')
+    const before = wms.requests.length
+    await rpc.executeKw('hub.exception', 'action_retry', [[exceptions[0]!.id]])
+    await waitFor('re-sent to the WMS', () => wms.requests.length > before, 30_000, 250)
   })
 })

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { SHIPMENT_RANK, SHIPMENT_STATUSES, type ShipmentStatus, advance, finalStatus } from '../../sidecar/src/shipping/lifecycle.ts'
@@ -34,5 +35,13 @@ describe('shipment lifecycle', () => {
     assert.equal(finalStatus([{ status: 'in_transit' }, { status: 'exception' }]), 'exception')
     assert.equal(finalStatus([{ status: 'exception' }, { status: 'out_for_delivery' }]), 'out_for_delivery')
     assert.equal(finalStatus([]), 'pending')
+  })
+
+  it('uses the same rank table as the Odoo addon (hub/lifecycle.py), which applies tracking', () => {
+    const python = readFileSync(new URL('../../odoo_addon/logistics_hub/hub/lifecycle.py', import.meta.url), 'utf8')
+    const literal = /SHIPMENT_RANK = \{([^}]*)\}/.exec(python)?.[1]
+    assert.ok(literal, 'SHIPMENT_RANK literal found')
+    const table = Object.fromEntries([...literal.matchAll(/"(\w+)":\s*(\d+)/g)].map(m => [m[1], Number(m[2])]))
+    assert.deepEqual(table, SHIPMENT_RANK)
   })
 })

@@ -14,6 +14,9 @@ EXCEPTION_REASONS = (
     "other",
 )
 
+# Drift the sidecar's reconciliation reports (docs/contract.md, "Reconciliation").
+DRIFT_REASONS = ("unacknowledged", "no_carrier_scan", "not_invoiced", "status_lagging")
+
 CARRIER_ADAPTERS = ("parcelfast", "swiftpost")
 # Connectors whose delivery is a shipment booking: a dead delivery there means no label.
 SHIPPING_ADAPTERS = ("rate_shop", "tms") + CARRIER_ADAPTERS

@@ -1,9 +1,9 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..hub.incidents import SETTLED_BY_BOOKING
+from ..hub.incidents import DRIFT_REASONS, SETTLED_BY_BOOKING
 from ..hub.lifecycle import can_cancel
 
 _logger = logging.getLogger(__name__)
@@ -18,6 +18,10 @@ REASON_SELECTION = [
     ("partner_rejected", "Rejected by partner"),
     ("route_deviation", "Route deviation"),
     ("unknown_status", "Unknown partner status"),
+    ("unacknowledged", "Never acknowledged by partner"),
+    ("no_carrier_scan", "No carrier scan"),
+    ("not_invoiced", "Delivered, not invoiced"),
+    ("status_lagging", "Partner status lagging"),
     ("other", "Other"),
 ]
 OPEN_STATES = ("open", "in_progress")
@@ -171,6 +175,40 @@ class HubException(models.Model):
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    @api.model
+    def hub_report_drift(self, items):
+        """Record drift found by the sidecar's reconciliation as exceptions (docs/contract.md).
+
+        Each item: ``{res_model, res_id, connector_code, reason, description, correlation_id,
+        event_uuid}``. Idempotent per (record, connector, reason, day): the daily run of the same
+        finding counts once a day. When the event that should have done the job is known, the
+        exception's Retry re-sends it (the one-click repair).
+        """
+        self.env["hub.event"]._hub_check_manager()
+        if not isinstance(items, list) or len(items) > 500:
+            raise ValidationError(_("Drift items must be a list of at most 500 entries."))
+        outcomes = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or item.get("reason") not in DRIFT_REASONS \
+                    or not isinstance(item.get("res_id"), int) or item.get("res_model") not in self.env:
+                raise ValidationError(_("Drift item %s is malformed.", index))
+            record = self.env[item["res_model"]].browse(item["res_id"]).exists()
+            connector = self.env["hub.connector"].with_context(active_test=False).search(
+                [("code", "=", item.get("connector_code"))], limit=1)
+            if not record or not connector:
+                outcomes.append({"index": index, "outcome": "unknown_record"})
+                continue
+            event = self.env["hub.event"].search([("uuid", "=", item.get("event_uuid"))], limit=1) \
+                if item.get("event_uuid") else self.env["hub.event"]
+            exception = self._hub_raise(
+                item["reason"], record, connector,
+                occurrence_key=f"drift:{item['reason']}:{fields.Date.context_today(self)}",
+                description=item.get("description"), event=event or None,
+                correlation_id=item.get("correlation_id"),
+            )
+            outcomes.append({"index": index, "outcome": "reported", "exception": exception.name})
+        return outcomes
 
     @api.model
     def _hub_raise(self, reason, record, connector, occurrence_key, description=None, event=None,

@@ -10,8 +10,8 @@ export interface InboundApplyDeps { boss: PgBoss, odoo: OdooClient, logger: Logg
 interface InboundOutcome { id: string, outcome: string, error?: string }
 
 /** Applies accepted partner callbacks in Odoo, one RPC per connector in the batch; Odoo dedupes by message id. */
-export async function applyInboundJobs ({ boss, odoo, logger, metrics }: InboundApplyDeps, jobs: Array<PgBoss.Job<InboundJob>>): Promise<void> {
-  const byConnector = new Map<string, Array<PgBoss.Job<InboundJob>>>()
+export async function applyInboundJobs ({ boss, odoo, logger, metrics }: InboundApplyDeps, jobs: Array<PgBoss.JobWithMetadata<InboundJob>>): Promise<void> {
+  const byConnector = new Map<string, Array<PgBoss.JobWithMetadata<InboundJob>>>()
   for (const job of jobs) byConnector.set(job.data.connector_code, [...(byConnector.get(job.data.connector_code) ?? []), job])
   for (const [code, group] of byConnector) {
     await callOdooForBatch(boss, logger, 'inbound', group, async items => {

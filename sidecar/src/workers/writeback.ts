@@ -10,7 +10,7 @@ export interface WritebackDeps { boss: PgBoss, odoo: OdooClient, logger: Logger,
 interface ApplyOutcome { event_uuid: string, outcome: string }
 
 /** Writes delivery outcomes to Odoo's hub.sync.state: one RPC per batch, idempotent and order-safe on Odoo's side. */
-export async function writebackJobs ({ boss, odoo, logger, metrics }: WritebackDeps, jobs: Array<PgBoss.Job<WritebackJob>>): Promise<void> {
+export async function writebackJobs ({ boss, odoo, logger, metrics }: WritebackDeps, jobs: Array<PgBoss.JobWithMetadata<WritebackJob>>): Promise<void> {
   await callOdooForBatch(boss, logger, 'writeback', jobs, async results => {
     const outcomes = await odoo.executeKw<ApplyOutcome[]>('hub.sync.state', 'hub_apply_results', [results])
     const byUuid = new Map(outcomes.map(o => [o.event_uuid, o.outcome]))

@@ -1,0 +1,59 @@
+import type { Plan } from './pool.ts'
+
+/**
+ * Drift queries over the shared tables (Odoo's own plus the addon's). Each returns rows shaped like a
+ * drift item for hub.exception.hub_report_drift. Odoo timestamps are naive UTC.
+ */
+const utcNow = "(now() AT TIME ZONE 'UTC')"
+
+/** Deliveries sent to a WMS that never confirmed pick/pack. */
+export function unacknowledgedFulfilments (olderThanMinutes: number, limit: number): Plan {
+  return {
+    text: `SELECT s.res_model, s.res_id, c.code AS connector_code, s.correlation_id, e.uuid AS event_uuid, s.status
+           FROM hub_sync_state s
+           JOIN hub_connector c ON c.id = s.connector_id AND c.kind = 'wms' AND c.active
+           LEFT JOIN hub_event e ON e.id = s.last_event_id
+           WHERE s.res_model = 'stock.picking' AND s.status = 'sent'
+             AND s.write_date < ${utcNow} - make_interval(mins => $1)
+           ORDER BY s.id LIMIT $2`,
+    values: [olderThanMinutes, limit]
+  }
+}
+
+/** Labels printed but the carrier never scanned the parcel. */
+export function unscannedShipments (olderThanHours: number, limit: number): Plan {
+  return {
+    text: `SELECT p.id AS res_id, p.hub_tracking_number AS tracking_number, c.id AS connector_id, c.code AS connector_code, c.adapter
+           FROM stock_picking p JOIN hub_connector c ON c.id = p.hub_carrier_connector_id AND c.active
+           WHERE p.hub_shipment_status = 'label_created' AND p.write_date < ${utcNow} - make_interval(hours => $1)
+           ORDER BY p.id LIMIT $2`,
+    values: [olderThanHours, limit]
+  }
+}
+
+/** Shipments delivered whose order still waits for its invoice. */
+export function deliveredNotInvoiced (olderThanHours: number, limit: number): Plan {
+  return {
+    text: `SELECT p.id AS res_id, c.code AS connector_code, so.name AS order_name
+           FROM stock_picking p
+           JOIN sale_order so ON so.id = p.sale_id
+           JOIN hub_connector c ON c.id = p.hub_carrier_connector_id
+           WHERE p.hub_shipment_status = 'delivered' AND so.invoice_status = 'to invoice'
+             AND p.hub_delivered_at < ${utcNow} - make_interval(hours => $1)
+           ORDER BY p.id LIMIT $2`,
+    values: [olderThanHours, limit]
+  }
+}
+
+/** Customer portals still showing an older state of a record than Odoo has. */
+export function laggingPortals (olderThanMinutes: number, limit: number): Plan {
+  return {
+    text: `SELECT s.res_model, s.res_id, c.code AS connector_code, s.correlation_id, e.uuid AS event_uuid, s.status
+           FROM hub_sync_state s
+           JOIN hub_connector c ON c.id = s.connector_id AND c.kind = 'portal' AND c.active
+           LEFT JOIN hub_event e ON e.id = s.last_event_id
+           WHERE s.status IN ('pending', 'failed') AND s.write_date < ${utcNow} - make_interval(mins => $1)
+           ORDER BY s.id LIMIT $2`,
+    values: [olderThanMinutes, limit]
+  }
+}
