@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import pg from 'pg'
 import { report } from './stats.ts'
 
 /**
@@ -24,17 +25,21 @@ export async function benchOdooOverhead (): Promise<void> {
   if (!src || !existsSync(join(src, 'odoo-bin'))) { console.log('Odoo overhead benchmark: skipped (set ODOO_SRC)'); return }
   const root = new URL('..', import.meta.url).pathname
   const db = `hub_bench_${Date.now()}`
-  const common = [join(src, 'odoo-bin'), `--addons-path=${join(src, 'odoo/addons')},${join(root, 'odoo_addon')}`, '--db_host=127.0.0.1',
-    `--db_port=${process.env.BENCH_ODOO_DB_PORT ?? '5433'}`, '--db_user=odoo', '--db_password=odoo', '-d', db, '--no-http', '--log-level=warn']
-  await run([...common, '-i', 'logistics_hub', '--without-demo=all', '--stop-after-init'])
+  const dbPort = Number(process.env.BENCH_ODOO_DB_PORT ?? 5433)
+  const common = [`--addons-path=${join(src, 'odoo/addons')},${join(root, 'odoo_addon')}`, '--db_host=127.0.0.1',
+    `--db_port=${dbPort}`, '--db_user=odoo', '--db_password=odoo', '-d', db, '--no-http', '--log-level=warn']
+  const odooBin = join(src, 'odoo-bin')
+  await run([odooBin, ...common, '-i', 'logistics_hub', '--without-demo=all', '--stop-after-init'])
   try {
-    const out = await run([...common, 'shell'], `exec(open(${JSON.stringify(join(root, 'bench/odoo_overhead.py'))}).read())\n`)
+    const out = await run([odooBin, 'shell', ...common], `exec(open(${JSON.stringify(join(root, 'bench/odoo_overhead.py'))}).read())\n`)
     const m = /BENCH odoo (\d+) ([\d.]+) ([\d.]+) (\d+)/.exec(out)
     if (!m) throw new Error(`no result from the Odoo shell: ${out.slice(-1000)}`)
     const [n, withCapture, without, events] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]
     report(`Odoo: confirm ${n} sale orders, capture on vs off`, withCapture * 1000 / n, without * 1000 / n, 'ms/order', 'lower')
     console.log(`  (overhead ${((withCapture / without - 1) * 100).toFixed(1)} %, ${events} outbox rows written with capture on)`)
   } finally {
-    await run([...common.filter(a => a !== '--no-http'), 'db', 'drop', db]).catch(() => {})
+    const admin = new pg.Client({ host: '127.0.0.1', port: dbPort, user: 'odoo', password: 'odoo', database: 'postgres' })
+    await admin.connect()
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).finally(() => admin.end())
   }
 }

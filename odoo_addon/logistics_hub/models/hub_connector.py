@@ -97,6 +97,11 @@ class HubConnector(models.Model):
                     _("Connector code %s may only contain lowercase letters, digits, '-' and '_'.", connector.code)
                 )
 
+    def write(self, vals):
+        if "active" in vals:
+            self.env.registry.clear_cache()  # hub.route._hub_route_ids_for skips archived connectors
+        return super().write(vals)
+
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         if "code" not in (default or {}):
@@ -135,9 +140,8 @@ class HubConnector(models.Model):
             message = answer.get("message") if isinstance(answer, dict) else None
             return self._hub_notification(False, _("The sidecar refused the test (HTTP %(status)s): %(message)s",
                                                    status=response.status_code, message=message or "-"))
-        status = answer.get("status")
-        details = _("%(message)s — HTTP %(status)s in %(latency)s ms", message=answer.get("message") or "",
-                    status=status if status is not None else "-", latency=answer.get("latency_ms", "-"))
+        details = _("%(message)s, %(latency)s ms", latency=answer.get("latency_ms", "-"),
+                    message=answer.get("message") or _("HTTP %s", answer.get("status") or "-"))
         return self._hub_notification(bool(answer.get("ok")), details)
 
     def _hub_notification(self, ok, message):

@@ -83,6 +83,8 @@ class HubEvent(models.Model):
         tools.create_index(
             self.env.cr, "hub_event_lane_index", self._table, ["connector_id", "res_model", "res_id", "id"]
         )
+        # Capture asks "was this record already announced?" on every reservation: keep it an index probe.
+        tools.create_index(self.env.cr, "hub_event_record_index", self._table, ["res_model", "res_id"])
 
     # ------------------------------------------------------------------
     # Timeline and replay (owl_ui: sync badges' timeline, exception workbench)

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import datetime, safe_eval, time
 
@@ -61,6 +61,19 @@ class HubRoute(models.Model):
                     route=route.display_name, error=error,
                 )) from None
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _hub_route_ids_for
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
@@ -88,7 +101,14 @@ class HubRoute(models.Model):
     @api.model
     def _hub_routes_for(self, event_type):
         """Active routes of an event type to active connectors."""
-        return self.sudo().search([("event_type", "=", event_type), ("connector_id.active", "=", True)])
+        return self.sudo().browse(self._hub_route_ids_for(event_type))
+
+    @api.model
+    @tools.ormcache("event_type")
+    def _hub_route_ids_for(self, event_type):
+        # Asked on every order confirmation and reservation, changed rarely: cached per registry and
+        # cleared (on every worker) when routes or connectors change.
+        return tuple(self.sudo().search([("event_type", "=", event_type), ("connector_id.active", "=", True)]).ids)
 
     @api.model
     def _hub_connectors_for(self, event_type):
