@@ -53,6 +53,8 @@ const schema = z.object({
   HUB_RECONCILE_SCAN_HOURS: z.coerce.number().int().min(1).default(24),
   HUB_RECONCILE_INVOICE_HOURS: z.coerce.number().int().min(1).default(48),
   HUB_RECONCILE_PORTAL_MINUTES: z.coerce.number().int().min(1).default(30),
+  /** time a client has to send a whole request; slower ones are cut off (slowloris) */
+  HUB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** largest accepted inbound hook body */
   HUB_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
 
@@ -87,7 +89,7 @@ const schema = z.object({
   HUB_GATEWAY_MAX_BATCH: z.coerce.number().int().min(0).max(50).default(5),
   /** largest /graphql request body (413 above) */
   HUB_GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  /** operations per minute for callers without their own limit (identity-provider and Odoo users); 0 = unlimited */
+  /** operations per minute for callers without their own limit (IdP and Odoo users, API clients with rate_limit 0); 0 = unlimited */
   HUB_GATEWAY_DEFAULT_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
   /** how long a live partner field (WMS stock, carrier tracking) may take before it degrades to null */
   HUB_GATEWAY_LIVE_TIMEOUT_MS: z.coerce.number().int().min(50).default(2000),
