@@ -6,7 +6,7 @@ import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
 import { newSecret } from '../support/fixtures.ts'
-import { OdooServer, odooSpec } from '../support/odoo.ts'
+import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -46,9 +46,7 @@ describe('order to delivered shipment, end to end in real Odoo', { skip: spec ? 
     rpc = odoo.client()
     db = new pg.Pool({ connectionString: spec!.dbUrl, max: 2 })
     sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' })
-    // a clean slate: connectors of other suites in this database must not receive our events
-    const others = await rpc.executeKw<number[]>('hub.connector', 'search', [[]])
-    if (others.length) await rpc.executeKw('hub.connector', 'write', [others, { active: false }])
+    await archiveAllConnectors(rpc)
 
     await connector({ name: 'WMS', code: 'e2e-wms', kind: 'wms', adapter: 'wms', base_url: await wms.start() }, ['picking.ready'])
     await connector({ name: 'Best carrier', code: 'e2e-shipping', kind: 'carrier', adapter: 'rate_shop' }, [['picking.done', { carrier_rule: 'cheapest' }]])

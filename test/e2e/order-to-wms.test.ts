@@ -7,7 +7,7 @@ import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
 import { reconcile } from '../../sidecar/src/workers/reconcile.ts'
 import { newSecret } from '../support/fixtures.ts'
-import { OdooServer, odooSpec } from '../support/odoo.ts'
+import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
 
@@ -39,9 +39,7 @@ describe('order to warehouse, end to end in real Odoo', { skip: spec ? false : '
     const sink = new Writable({ write (chunk, _enc, done) { for (const line of String(chunk).split('\n').filter(Boolean)) logs.push(JSON.parse(line)); done() } })
     sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' }, pino({ level: 'info' }, sink))
 
-    // a clean slate: connectors of other suites in this database must not receive our events
-    const others = await rpc.executeKw<number[]>('hub.connector', 'search', [[]])
-    if (others.length) await rpc.executeKw('hub.connector', 'write', [others, { active: false }])
+    await archiveAllConnectors(rpc)
     connectorId = await rpc.executeKw<number>('hub.connector', 'create', [{
       name: 'Main WMS', code: 'wms-main', kind: 'wms', adapter: 'wms', base_url: wms.url, secret, retry_delay: 1, retry_backoff: false, timeout: 5
     }])

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Webhook } from 'standardwebhooks'
 import { request } from 'undici'
 import { QUEUES } from '../../sidecar/src/queues.ts'
-import { insertConnector, jobsIn, newSecret } from '../support/fixtures.ts'
+import { insertConnector, jobsIn, newSecret, signedHeaders } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 
@@ -53,11 +52,7 @@ describe('hardening', () => {
       event_type: 'PACKED', fulfilment_id: "FUL-1'); DELETE FROM hub_event; --", client_reference: 'stock.picking/1',
       correlation_id: '$eval("process.exit(1)")', items: [{ line_ref: '1', sku: '{"$where": "1==1"}', quantity: 1 }]
     })
-    const now = new Date()
-    const accepted = await request(`${sidecar.url}/hooks/${code}`, {
-      method: 'POST', body,
-      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_inj', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign('msg_inj', now, body) }
-    })
+    const accepted = await request(`${sidecar.url}/hooks/${code}`, { method: 'POST', body, headers: signedHeaders(secret, body) })
     assert.equal(accepted.statusCode, 202)
     const [job] = await jobsIn(db.pool, QUEUES.inbound)
     assert.equal(job!.data.message.data.external_ref, "FUL-1'); DELETE FROM hub_event; --")

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Webhook } from 'standardwebhooks'
 import { request } from 'undici'
 import { QUEUES } from '../../sidecar/src/queues.ts'
-import { insertConnector, jobsIn, newSecret } from '../support/fixtures.ts'
+import { insertConnector, jobsIn, newSecret, signedHeaders } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 
@@ -25,14 +24,7 @@ describe('POST /hooks/:connector', () => {
   })
   after(async () => { await sidecar.stop(); await db.drop() })
 
-  function signed (body: string, { id = `msg_${Math.random().toString(36).slice(2)}`, at = new Date(), key = secret } = {}) {
-    return {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(key).sign(id, at, body)
-    }
-  }
+  const signed = (body: string, { id, at, key = secret }: { id?: string, at?: Date, key?: string } = {}) => signedHeaders(key, body, { id, at })
 
   async function post (path: string, body: string, headers: Record<string, string>) {
     const res = await request(`${sidecar.url}${path}`, { method: 'POST', body, headers })

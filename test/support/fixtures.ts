@@ -1,7 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type pg from 'pg'
+import { Webhook } from 'standardwebhooks'
 
 export const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`
+
+/** Standard Webhooks headers a partner would send with `body` (tests vary id, time and key). */
+export function signedHeaders (secret: string, body: string, { id = `msg_${randomUUID()}`, at = new Date() } = {}): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new Webhook(secret).sign(id, at, body)
+  }
+}
 
 export interface ConnectorRow { id: number, code: string, secret: string }
 

@@ -27,12 +27,33 @@ async function moduleInstalled (dbUrl: string): Promise<boolean> {
   } catch { return false } finally { await client.end().catch(() => {}) }
 }
 
+/** Serialises work across test processes with a PostgreSQL advisory lock on the maintenance database. */
+async function withInstallLock (fn: () => Promise<void>): Promise<void> {
+  const url = process.env.HUB_TEST_PG_URL
+  if (!url) return await fn()
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query('SELECT pg_advisory_lock(727001)')
+    await fn()
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(727001)').catch(() => {})
+    await client.end().catch(() => {})
+  }
+}
+
 function runOdooOnce (spec: OdooSpec, extra: string[], logFile: string): Promise<number> {
   return new Promise(resolve => {
     const log = openSync(logFile, 'a')
     const child = spawn(spec.python, [...spec.args, ...extra], { cwd: spec.cwd, stdio: ['ignore', log, log] })
     child.on('exit', code => resolve(code ?? 1))
   })
+}
+
+/** Other suites share the e2e database: archive their connectors so they get none of our events. */
+export async function archiveAllConnectors (rpc: OdooClient): Promise<void> {
+  const ids = await rpc.executeKw<number[]>('hub.connector', 'search', [[]])
+  if (ids.length) await rpc.executeKw('hub.connector', 'write', [ids, { active: false }])
 }
 
 /** A real Odoo 18 server with logistics_hub installed, on its own port; stop/restart simulate outages. */
@@ -48,10 +69,12 @@ export class OdooServer {
   client (): OdooClient { return new OdooClient({ url: this.url, db: this.spec.db, user: 'admin', password: 'admin' }) }
 
   async start (): Promise<void> {
-    if (!await moduleInstalled(this.spec.dbUrl)) {
+    // e2e files run concurrently and share the database: one installs, the others wait for it
+    await withInstallLock(async () => {
+      if (await moduleInstalled(this.spec.dbUrl)) return
       const code = await runOdooOnce(this.spec, ['-i', 'logistics_hub', '--without-demo=all', '--stop-after-init', '--http-port=0'], this.logFile)
       if (code !== 0) throw new Error(`installing logistics_hub failed; see ${this.logFile}`)
-    }
+    })
     this.port ||= await freePort()
     const log = openSync(this.logFile, 'a')
     this.#child = spawn(this.spec.python, [...this.spec.args, `--http-port=${this.port}`, '--http-interface=127.0.0.1'], { cwd: this.spec.cwd, stdio: ['ignore', log, log] })

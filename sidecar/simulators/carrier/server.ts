@@ -1,9 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Webhook } from 'standardwebhooks'
-import { request } from 'undici'
 import { FaultInjector, type FaultSettings } from '../faults.ts'
 import { readBody, sendJson } from '../http-util.ts'
+import { postSignedCallback } from '../signed-callback.ts'
 import { type DialectName, type Milestone, type SimShipment, dialects } from './dialects.ts'
 
 /**
@@ -119,22 +118,7 @@ export class CarrierSimulator {
     if (!callbackUrl || !callbackSecret) return
     const payload = JSON.stringify(body)
     const id = `cw_${tracking}_${(body as any).event_id ?? (body as any).seq}`
-    const now = new Date()
-    let status: number | 'error' = 'error'
-    try {
-      const res = await request(callbackUrl, {
-        method: 'POST',
-        body: payload,
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-          'webhook-signature': new Webhook(callbackSecret).sign(id, now, payload)
-        }
-      })
-      status = res.statusCode
-      await res.body.dump()
-    } catch { /* recorded as error */ }
+    const status = await postSignedCallback(callbackUrl, callbackSecret, id, payload)
     this.webhooks.push({ tracking, status, body })
   }
 

@@ -3,9 +3,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Webhook } from 'standardwebhooks'
-import { request } from 'undici'
 import { FaultInjector, type FaultSettings } from '../faults.ts'
 import { readBody, sendJson } from '../http-util.ts'
+import { postSignedCallback } from '../signed-callback.ts'
 
 /**
  * A warehouse (3PL) system as the hub sees it: it accepts fulfilment orders (idempotent on request_id),
@@ -34,6 +34,8 @@ export class WmsSimulator {
   readonly requests: Array<{ request_id: string, status: number | 'hang', signature_ok: boolean | null }> = []
   readonly fulfilments = new Map<string, Fulfilment>()
   readonly callbacks: CallbackRecord[] = []
+  /** stock by SKU answered on GET /v1/stock/:sku (unknown SKUs have 0); set directly or via POST /_sim/stock */
+  readonly stock = new Map<string, number>()
   #server: Server = createServer((req, res) => { void this.#handle(req, res) })
   #pending = new Set<Promise<void>>()
   #stopped = false
@@ -84,6 +86,8 @@ export class WmsSimulator {
       const body = req.method === 'GET' ? '' : await readBody(req)
       if (url.pathname.startsWith('/_sim/')) return this.#admin(req.method ?? 'GET', url.pathname, body, res)
       if (req.method === 'POST' && url.pathname === '/v1/fulfilments') return await this.#createFulfilment(req, body, res)
+      const stock = /^\/v1\/stock\/([^/]+)$/.exec(url.pathname)
+      if (req.method === 'GET' && stock) return await this.#stock(decodeURIComponent(stock[1]!), res)
       sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${url.pathname}` } })
     } catch (err) {
       sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: (err as Error).message } })
@@ -120,6 +124,15 @@ export class WmsSimulator {
     }
   }
 
+  /** Live availability of one SKU (the gateway's StockLevel.warehouseAvailable); faults apply as for fulfilments. */
+  async #stock (sku: string, res: ServerResponse): Promise<void> {
+    const verdict = await this.faults.next()
+    if (verdict.kind === 'hang') return
+    if (verdict.kind === 'rate_limit') return sendJson(res, 429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': String(verdict.retryAfter) })
+    if (verdict.kind === 'fail') return sendJson(res, verdict.status, { error: { code: 'UPSTREAM', message: 'injected failure' } })
+    sendJson(res, 200, { sku, available: this.stock.get(sku) ?? 0 })
+  }
+
   async #sendCallback (f: Fulfilment, stage: Stage, webhookId: string): Promise<void> {
     const { callbackUrl, callbackSecret } = this.options
     if (!callbackUrl || !callbackSecret) return
@@ -133,19 +146,7 @@ export class WmsSimulator {
     })
     // like a real WMS: retry with backoff until the hub acknowledges (2xx), a bounded number of times
     for (let attempt = 1; attempt <= 8 && !this.#stopped; attempt++) {
-      const now = new Date()
-      const headers = {
-        'content-type': 'application/json',
-        'webhook-id': webhookId,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': new Webhook(callbackSecret).sign(webhookId, now, payload)
-      }
-      let status: number | 'error' = 'error'
-      try {
-        const res = await request(callbackUrl, { method: 'POST', headers, body: payload, headersTimeout: 10_000 })
-        status = res.statusCode
-        await res.body.dump()
-      } catch { /* hub down: retry */ }
+      const status = await postSignedCallback(callbackUrl, callbackSecret, webhookId, payload)
       this.callbacks.push({ webhook_id: webhookId, stage, fulfilment_id: f.fulfilment_id, status, attempt })
       if (typeof status === 'number' && status < 300) return
       if (typeof status === 'number' && status >= 400 && status < 500) return // rejected: a person must look
@@ -158,6 +159,10 @@ export class WmsSimulator {
       return sendJson(res, 200, { requests: this.requests, fulfilments: [...this.fulfilments.values()], callbacks: this.callbacks, faults: this.faults.settings })
     }
     if (method === 'POST' && path === '/_sim/faults') return sendJson(res, 200, this.faults.set(JSON.parse(body || '{}') as Partial<FaultSettings>))
+    if (method === 'POST' && path === '/_sim/stock') {
+      for (const [sku, qty] of Object.entries(JSON.parse(body || '{}') as Record<string, number>)) this.stock.set(sku, Number(qty))
+      return sendJson(res, 200, Object.fromEntries(this.stock))
+    }
     if (method === 'POST' && path === '/_sim/configure') { this.configure(JSON.parse(body || '{}')); return sendJson(res, 200, { ok: true }) }
     if (method === 'POST' && path === '/_sim/reset') {
       this.faults.reset(); this.requests.length = 0; this.callbacks.length = 0; this.fulfilments.clear()

@@ -29,9 +29,14 @@ export async function postSigned (post: SignedPost): Promise<HttpAnswer> {
     headers['webhook-timestamp'] = String(Math.floor(now.getTime() / 1000))
     headers['webhook-signature'] = new Webhook(post.secret).sign(post.messageId, now, payload)
   }
-  const timeout = post.timeoutSeconds * 1000
+  return await send('POST', post.url, headers, payload, post.timeoutSeconds)
+}
+
+/** One partner call; a network failure or timeout is retryable (the partner may answer next time). */
+async function send (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload: string | undefined, timeoutSeconds: number): Promise<HttpAnswer> {
+  const timeout = timeoutSeconds * 1000
   try {
-    const res = await request(post.url, { method: 'POST', headers, body: payload, headersTimeout: timeout, bodyTimeout: timeout })
+    const res = await request(url, { method, headers, body: payload, headersTimeout: timeout, bodyTimeout: timeout })
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() }
   } catch (err) {
     throw new RetryableError(`partner unreachable: ${errorMessage(err)}`, undefined, { cause: err })
@@ -56,13 +61,7 @@ export async function callJson (method: 'GET' | 'POST', url: string, opts: { bod
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'odoo-logistics-hub', ...opts.headers }
   if (opts.body !== undefined) headers['content-type'] = 'application/json'
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`
-  const timeout = opts.timeoutSeconds * 1000
-  try {
-    const res = await request(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), headersTimeout: timeout, bodyTimeout: timeout })
-    return { status: res.statusCode, headers: res.headers, text: await res.body.text() }
-  } catch (err) {
-    throw new RetryableError(`partner unreachable: ${errorMessage(err)}`, undefined, { cause: err })
-  }
+  return await send(method, url, headers, opts.body === undefined ? undefined : JSON.stringify(opts.body), opts.timeoutSeconds)
 }
 
 /** Joins a connector's base URL and an API path without losing a base path prefix. */
