@@ -204,6 +204,8 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     assert.equal(after!.state, 'resolved', 'a delivered retry resolves the exception')
     await page.reload()
     await page.locator('.o-mail-Message:has-text("Resolved automatically")').waitFor({ timeout: 15_000 })
+    assert.equal(await preview.count(), 0, 'nothing left to resend once resolved')
+    await page.locator('.o-mail-Message:has-text("Resolved automatically")').scrollIntoViewIfNeeded()
     await shot('07-workbench-resolved')
   }))
 
@@ -225,11 +227,32 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     await page.locator('button[name="action_test_connection"]').click()
     const notification = page.locator('.o_notification:has-text("UI WMS is reachable")')
     await notification.waitFor({ timeout: 15_000 })
-    assert.match(await notification.textContent() ?? '', /HTTP 404 in \d+ ms/)
+    assert.match(await notification.textContent() ?? '', /reachable \(HTTP 404\), \d+ ms/)
+    await page.waitForTimeout(600) // the notification fades in
     await shot('09-connector-test')
 
     await page.goto(`${odoo.url}/odoo/action-logistics_hub.res_config_settings_action`)
     await page.locator('#hub_sidecar').waitFor()
+    assert.equal(await page.locator('.o_field_widget[name="hub_connector_count"]').textContent(), '1')
     await shot('10-settings')
+  }))
+
+  it('issues a partner API client secret, shown once, from Settings > Logistics Hub', ui('api-client', async () => {
+    const clientId = await rpc.executeKw<number>('hub.api.client', 'create', [{ name: 'UI Retail portal', partner_id: partnerId }])
+    await page.goto(`${odoo.url}/odoo/action-logistics_hub.res_config_settings_action`)
+    await page.locator('#hub_api_clients button:has-text("API clients")').click()
+    await page.locator('.o_data_row:has-text("UI Retail portal")').click()
+    await page.locator('button[name="action_generate_secret"]').click()
+    await page.locator('.modal-footer button:has-text("Ok")').click() // the confirmation
+    const secret = page.locator('.modal .o_field_widget[name="secret"]')
+    await secret.waitFor()
+    const shown = /[\w-]{40,}/.exec(await secret.textContent() ?? '')?.[0] ?? ''
+    assert.ok(shown, 'the secret is shown in the dialog')
+    await page.waitForTimeout(300)
+    await shot('11-api-client-secret')
+    await page.locator('.modal-footer button:has-text("Done")').click()
+    const [client] = await rpc.executeKw<Array<{ secret_set_at: string | false }>>('hub.api.client', 'read', [[clientId], ['secret_set_at']])
+    assert.ok(client!.secret_set_at, 'a secret was issued')
+    assert.equal(await page.locator(`text=${shown}`).count(), 0, 'and is not shown again')
   }))
 })

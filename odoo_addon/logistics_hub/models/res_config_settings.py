@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .hub_connector import DEFAULT_SIDECAR_URL
 from .hub_dashboard import DEFAULT_SLA_SECONDS
@@ -28,6 +28,9 @@ class ResConfigSettings(models.TransientModel):
         help="An outbound event delivered later than this after it was written misses the SLA (dashboard).",
     )
 
+    # Like base_setup's counters: without a dependency the settings form (a new record, filled by
+    # onchange) never computes them and shows 0.
+    @api.depends("company_id")
     def _compute_hub_counts(self):
         connectors = self.env["hub.connector"].sudo().search_count([])
         attention = self.env["hub.sync.state"].sudo().search_count([("status", "in", ("failed", "dead"))])

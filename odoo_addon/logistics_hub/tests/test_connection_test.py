@@ -54,7 +54,7 @@ class TestConnectionTest(HubCase):
         ])
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(action["params"]["type"], "success")
-        self.assertIn("HTTP 204 in 12 ms", action["params"]["message"])
+        self.assertEqual(action["params"]["message"], "reachable (HTTP 204), 12 ms")
 
     def test_partner_unreachable(self):
         FakeSidecarAdmin.answer = (200, {"ok": False, "status": None, "latency_ms": 3, "message": "unreachable: ECONNREFUSED"})
