@@ -11,7 +11,7 @@ import { readBody, sendJson } from './http-util.ts'
 export class WebhookReceiver {
   readonly faults = new FaultInjector()
   /** every attempt, in arrival order */
-  readonly attempts: Array<{ webhook_id: string, status: number | 'hang' }> = []
+  readonly attempts: Array<{ webhook_id: string, status: number | 'hang', at: number }> = []
   /** accepted messages, first delivery of each webhook-id only */
   readonly accepted: Array<{ webhook_id: string, body: any, headers: Record<string, unknown> }> = []
   #server: Server
@@ -22,9 +22,9 @@ export class WebhookReceiver {
         const body = await readBody(req)
         const webhookId = String(req.headers['webhook-id'] ?? '')
         const verdict = await this.faults.next()
-        if (verdict.kind === 'hang') { this.attempts.push({ webhook_id: webhookId, status: 'hang' }); return }
+        if (verdict.kind === 'hang') { this.attempts.push({ webhook_id: webhookId, status: 'hang', at: Date.now() }); return }
         const answer = (status: number, json: unknown, headers?: Record<string, string>) => {
-          this.attempts.push({ webhook_id: webhookId, status })
+          this.attempts.push({ webhook_id: webhookId, status, at: Date.now() })
           sendJson(res, status, json, headers)
         }
         if (verdict.kind === 'rate_limit') return answer(429, { error: 'rate_limited' }, { 'retry-after': String(verdict.retryAfter) })

@@ -93,6 +93,16 @@ describe('delivery to a webhook partner', () => {
     assert.match(text, /hub_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\}/)
   })
 
+  it('honours a partner\'s Retry-After before calling it again', async () => {
+    const c = await insertConnector(db.pool, { base_url: url, secret, max_attempts: 3 })
+    receiver.faults.set({ rateLimitNext: 1, retryAfterSeconds: 2 })
+    const e = await insertEvent(db.pool, { connector_id: c.id, res_id: 903 })
+    await waitFor('delivered after the pause', async () => await eventState(e.id) === 'delivered', 30_000)
+    const calls = receiver.attempts.filter(a => a.webhook_id === e.uuid)
+    assert.deepEqual(calls.map(a => a.status), [429, 200])
+    assert.ok(calls[1]!.at - calls[0]!.at >= 1900, `second call ${calls[1]!.at - calls[0]!.at} ms after the 429`)
+  })
+
   it('keeps write-backs queued while Odoo is unreachable (nothing lost)', async () => {
     const pending = (await jobsIn(db.pool, QUEUES.writeback)).filter(j => j.state !== 'completed')
     assert.ok(pending.length > 0)

@@ -70,6 +70,7 @@ async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | u
     stopTimer()
     const reason = errorMessage(err)
     if (err instanceof RetryableError) {
+      if (err.retryAfterSeconds && connector) deps.rateLimiter.pause(connector.code, Math.min(err.retryAfterSeconds, 3600))
       const final = number > job.retryLimit
       deps.metrics.deliveries.inc({ connector: label, outcome: final ? 'exhausted' : 'retry' })
       logger.warn({ connector: label, err: reason, retry_limit: job.retryLimit }, final ? 'delivery failed; attempts exhausted' : 'delivery failed; will retry')
