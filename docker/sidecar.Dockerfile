@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY sidecar ./sidecar
+COPY graphql ./graphql
 ENV NODE_ENV=production PORT=4000
 EXPOSE 4000
 CMD ["npm", "start"]

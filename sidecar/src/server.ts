@@ -1,20 +1,37 @@
+import { createServer } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type PgBoss from 'pg-boss'
 import type { Pool } from './db/pool.ts'
+import { type GatewayDeps, registerGateway } from './gateway/gateway.ts'
 import { registerAdminRoutes } from './admin/connector-test.ts'
 import { registerHookRoutes } from './inbound/hooks.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { OdooClient } from './odoo/rpc.ts'
 
-export interface ServerDeps { pool: Pool, boss: PgBoss, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number, adminToken?: string }
+export interface ServerDeps {
+  pool: Pool, boss: PgBoss, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number, adminToken?: string
+  /** a request (headers and body) must arrive within this time: slow clients cannot hold sockets */
+  requestTimeoutMs: number
+  /** the partner GraphQL gateway (/graphql, /oauth/token, /.well-known/jwks.json); off when absent */
+  gateway?: Pick<GatewayDeps, 'config' | 'breakers'>
+}
 
 /**
  * The HTTP face of the sidecar. Bodies are kept as raw strings because webhook signatures are computed
  * over the exact bytes; fastify enforces the size limit (413) before any handler runs.
  */
 export function buildServer (deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.maxBodyBytes })
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.maxBodyBytes,
+    // node enforces requestTimeout on a periodic sweep; sweep often enough for the limit to mean something
+    serverFactory: handler => createServer({
+      requestTimeout: deps.requestTimeoutMs,
+      headersTimeout: deps.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, deps.requestTimeoutMs)
+    }, handler)
+  })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
 
@@ -34,6 +51,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
 
   registerHookRoutes(app, deps)
   registerAdminRoutes(app, { pool: deps.pool, adminToken: deps.adminToken })
+  if (deps.gateway) registerGateway(app, { pool: deps.pool, odoo: deps.odoo, logger: deps.logger, registry: deps.metrics.registry, ...deps.gateway })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {

@@ -33,7 +33,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     metrics.circuitOpen.set({ connector }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0)
     logger.warn({ connector, state }, 'circuit breaker changed state')
   })
-  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
+  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
   const relay = createDrainLoop(() => relayBatch({ pool, boss, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS }),
     config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)

@@ -13,3 +13,17 @@ export function openShipments (connectorId: number, limit: number): Plan {
     values: [connectorId, limit]
   }
 }
+
+/**
+ * Carrier bookings of pickings the gateway already read through the partner-scoped Odoo reader (ids come
+ * only from there): the gateway's Shipment booking fields and live tracking.
+ */
+export function shipmentBookings (ids: number[]): Plan {
+  return {
+    text: `SELECT p.id, p.hub_tracking_number AS tracking_number, p.hub_shipment_status AS status,
+                  p.hub_carrier_connector_id AS connector_id, c.name AS carrier
+           FROM stock_picking p LEFT JOIN hub_connector c ON c.id = p.hub_carrier_connector_id
+           WHERE p.id = ANY($1::int[]) AND p.hub_tracking_number IS NOT NULL`,
+    values: [ids]
+  }
+}
