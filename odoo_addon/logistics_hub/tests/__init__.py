@@ -11,3 +11,4 @@ from . import test_dashboard
 from . import test_connection_test
 from . import test_api_client
 from . import test_reconciliation
+from . import test_neutralize
