@@ -1,18 +1,34 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { Webhook } from 'standardwebhooks'
-import { loadConfig } from '../sidecar/src/config.ts'
-import { createLogger } from '../sidecar/src/observability/logger.ts'
-import { createSidecar } from '../sidecar/src/sidecar.ts'
 import { load } from './load.ts'
 import { fmt, report } from './stats.ts'
+
+const root = new URL('..', import.meta.url).pathname
+const freePort = () => new Promise<number>(resolve => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) }) })
+
+/** Servers run in their own processes, as in production: the load generator must not share their event loop. */
+async function serve (args: string[], env: Record<string, string>, port: number, path: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: 'ignore' })
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}${path}`).then(r => r.status < 500, () => false)
+    if (ok) return child
+    await sleep(100)
+  }
+  child.kill()
+  throw new Error(`server on ${port} did not start`)
+}
+
+const BARE_SERVER = "require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => s.writeHead(200).end()) }).listen(Number(process.env.PORT), '127.0.0.1')"
 
 /**
  * Benchmark 2: inbound hook ingest. Signed WMS callbacks, each verified, deduplicated and durably
  * enqueued (a pg-boss job committed) before the 202. Reference: a bare node HTTP server answering 200
- * to the same requests from the same load generator on the same machine.
+ * to the same requests from the same load generator on the same machine. Each server runs in its own
+ * process, so the load generator does not share its event loop.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
@@ -22,10 +38,10 @@ export async function benchInbound (databaseUrl: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   await pool.query("INSERT INTO hub_connector (code, name, kind, adapter, secret) VALUES ('bench-wms', 'bench', 'wms', 'wms', $1)", [SECRET])
   // inbound apply is left idle (Odoo absent): this measures ingest only
-  const sidecar = createSidecar(loadConfig({
-    DATABASE_URL: databaseUrl, ODOO_URL: 'http://127.0.0.1:9', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x', PORT: '0', HUB_WORKER_POLL_SECONDS: '30'
-  }), createLogger('silent'))
-  await sidecar.start()
+  const port = await freePort()
+  const sidecar = await serve(['--import', 'tsx', 'sidecar/src/main.ts'], {
+    DATABASE_URL: databaseUrl, ODOO_URL: 'http://127.0.0.1:9', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x', PORT: String(port), HUB_WORKER_POLL_SECONDS: '30', LOG_LEVEL: 'warn'
+  }, port, '/healthz')
   const webhook = new Webhook(SECRET)
   const signed = () => {
     const id = `msg_${randomUUID()}`
@@ -33,14 +49,14 @@ export async function benchInbound (databaseUrl: string): Promise<void> {
     const now = new Date()
     return { path: '/hooks/bench-wms', body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': webhook.sign(id, now, body) } }
   }
-  const ours = await load(`http://127.0.0.1:${sidecar.port()}`, SECONDS, CONCURRENCY, signed)
+  const ours = await load(`http://127.0.0.1:${port}`, SECONDS, CONCURRENCY, signed)
   const { rows: [stored] } = await pool.query("SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'hub-inbound'")
-  await sidecar.stop()
+  sidecar.kill('SIGTERM')
 
-  const bare = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end()) })
-  await new Promise<void>(resolve => bare.listen(0, '127.0.0.1', resolve))
-  const reference = await load(`http://127.0.0.1:${(bare.address() as AddressInfo).port}`, SECONDS, CONCURRENCY, signed)
-  await new Promise(resolve => bare.close(resolve))
+  const barePort = await freePort()
+  const bare = await serve(['-e', BARE_SERVER], { PORT: String(barePort) }, barePort, '/')
+  const reference = await load(`http://127.0.0.1:${barePort}`, SECONDS, CONCURRENCY, signed)
+  bare.kill()
   await pool.end()
 
   report('inbound signed hooks accepted', ours.perSecond, reference.perSecond, 'req/s', 'higher')

@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import type PgBoss from 'pg-boss'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { adapterFor } from '../adapters/registry.ts'
-import { type Connector, InboundFormatError } from '../adapters/types.ts'
-import { activeConnectorByCode } from '../db/connector-plans.ts'
+import { InboundFormatError } from '../adapters/types.ts'
 import type { Pool } from '../db/pool.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { InboundJob } from '../queues.ts'
+import { ConnectorCache } from './connector-cache.ts'
 import { enqueueInbound, warnUnknownStatuses } from './enqueue.ts'
 
 export interface HookDeps { pool: Pool, boss: PgBoss, metrics: Metrics }
@@ -18,11 +18,13 @@ export interface HookDeps { pool: Pool, boss: PgBoss, metrics: Metrics }
  * the same webhook-id is answered 200 `duplicate` without a second job.
  */
 export function registerHookRoutes (app: FastifyInstance, { pool, boss, metrics }: HookDeps): void {
+  const connectors = new ConnectorCache(pool)
   app.post<{ Params: { connectorCode: string } }>('/hooks/:connectorCode', async (req, reply) => {
     const code = req.params.connectorCode
-    const count = (outcome: string) => metrics.inbound.inc({ connector: code, outcome })
-    const { rows: [connector] } = await pool.query<Connector>(activeConnectorByCode(code))
+    const connector = await connectors.get(code)
     const adapter = connector && adapterFor(connector.adapter)
+    // callers choose the code: only known connectors may become metric labels
+    const count = (outcome: string) => metrics.inbound.inc({ connector: adapter ? code : 'unknown', outcome })
     if (!connector || !adapter) {
       count('unknown_connector')
       return await reply.code(404).send({ error: 'unknown_connector', message: `no active connector ${code}` })
