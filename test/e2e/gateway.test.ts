@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { request } from 'undici'
-import { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
-import { type GatewayServer, errorCodes, gql, startGateway, tokenFor } from '../support/gateway.ts'
+import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
+import { CountingOdooClient, type GatewayServer, errorCodes, gql, odooApiClient, startGateway, tokenFor } from '../support/gateway.ts'
 import { OdooServer, odooSpec } from '../support/odoo.ts'
 
 const spec = odooSpec()
-
-/** The integration user's client, counting every execute_kw by model: the RPC-count test observes these. */
-class CountingOdooClient extends OdooClient {
-  readonly calls: Array<{ model: string, method: string }> = []
-  override async executeKw<T = unknown> (model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<T> {
-    this.calls.push({ model, method })
-    return await super.executeKw<T>(model, method, args, kwargs)
-  }
-}
 
 /**
  * The partner gateway over real Odoo 18: partner A tries every path to partner B's records and gets
@@ -33,17 +24,10 @@ describe('partner gateway over real Odoo', { skip: spec ? false : 'needs ODOO_SR
     invoiceA: number, invoiceB: number, crossOrder: number, salesUser: number
   }
   const bNames: string[] = []
+  let hiddenField: number | undefined
 
   const create = async (model: string, vals: Record<string, unknown> | Array<Record<string, unknown>>): Promise<any> => await admin.executeKw(model, 'create', [vals])
   const read = async (model: string, recordIds: number[], fields: string[]): Promise<any[]> => await admin.executeKw(model, 'read', [recordIds, fields])
-
-  /** An API client made the way a Hub Manager makes it in Odoo: the secret is generated and shown once. */
-  async function odooApiClient (vals: Record<string, unknown>): Promise<{ clientId: string, secret: string }> {
-    const id = await create('hub.api.client', { name: `GW client ${run}`, ...vals })
-    const action = await admin.executeKw<{ res_id: number }>('hub.api.client', 'action_generate_secret', [[id]])
-    const [shown] = await read('hub.api.client.secret', [action.res_id], ['client_identifier', 'secret'])
-    return { clientId: shown.client_identifier, secret: shown.secret }
-  }
 
   async function invoiceFor (partner: number, product: number): Promise<number> {
     const id = await create('account.move', { move_type: 'out_invoice', partner_id: partner, invoice_line_ids: [[0, 0, { product_id: product, quantity: 1, price_unit: 10 }]] })
@@ -94,11 +78,13 @@ describe('partner gateway over real Odoo', { skip: spec ? false : 'needs ODOO_SR
     bNames.push((await read('account.move', [ids.invoiceB], ['name']))[0].name)
 
     gw = await startGateway(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin' }, { odoo: counting })
-    tokenA = await tokenFor(gw.url, await odooApiClient({ partner_id: ids.A1, scopes: 'orders:read shipments:read invoices:read inventory:read' }))
+    tokenA = await tokenFor(gw.url, await odooApiClient(admin, { partner_id: ids.A1, scopes: 'orders:read shipments:read invoices:read inventory:read' }))
   })
 
   after(async () => {
     await gw?.stop()
+    // the database is shared with the other e2e files: this policy row is ours alone
+    if (hiddenField) await admin.executeKw('hub.field.exposure', 'unlink', [[hiddenField]]).catch(() => {})
     await odoo?.stop()
   })
 
@@ -161,12 +147,14 @@ describe('partner gateway over real Odoo', { skip: spec ? false : 'needs ODOO_SR
     assert.ok(paged.body.data.orders.nodes.every((o: any) => [`Alpha ${run}`, `Ann Alpha ${run}`].includes(o.customer.name)))
     assert.ok(!paged.body.data.orders.nodes.some((o: any) => o.id === String(ids.orderB)))
     const [orderB] = await read('sale.order', [ids.orderB], ['name'])
-    const filtered = await gql(gw.url, tokenA, `query ($n: String, $r: String) {
+    // B's delivery's source document as Odoo wrote it ("<order> - <client reference>")
+    const [pickingB] = await read('stock.picking', [ids.pickingB], ['origin'])
+    const filtered = await gql(gw.url, tokenA, `query ($n: String, $r: String, $o: String) {
       byNumber: orders(filter: { number: $n }) { totalCount nodes { number } }
       byRef: orders(filter: { clientReference: $r }) { totalCount }
-      shipments(filter: { origin: $n }) { totalCount }
+      shipments(filter: { origin: $o }) { totalCount }
       invoices(filter: { number: "INV" }) { nodes { customer { name } } }
-    }`, { n: orderB.name, r: `B-${run}` })
+    }`, { n: orderB.name, r: `B-${run}`, o: pickingB.origin })
     assert.deepEqual(filtered.body.data.byNumber, { totalCount: 0, nodes: [] })
     assert.deepEqual(filtered.body.data.byRef, { totalCount: 0 })
     assert.deepEqual(filtered.body.data.shipments, { totalCount: 0 })
@@ -212,8 +200,8 @@ describe('partner gateway over real Odoo', { skip: spec ? false : 'needs ODOO_SR
 
   it('shows a customer-facing client the statuses and fields the exposure policy in Odoo allows', async () => {
     // the addon's default policy maps sale -> confirmed; hiding a field is one more row
-    await create('hub.field.exposure', { audience: 'customer', type_name: 'Order', field_name: 'amountTotal' })
-    const customer = await tokenFor(gw.url, await odooApiClient({ partner_id: ids.A, audience: 'customer', scopes: 'orders:read' }))
+    hiddenField = await create('hub.field.exposure', { audience: 'customer', type_name: 'Order', field_name: 'amountTotal' })
+    const customer = await tokenFor(gw.url, await odooApiClient(admin, { partner_id: ids.A, audience: 'customer', scopes: 'orders:read' }))
     const query = 'query ($id: ID!) { order(id: $id) { status deliveryStatus amountTotal amountUntaxed } }'
     const res = await gql(gw.url, customer, query, { id: String(ids.ordersA[0]) })
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors))
@@ -226,14 +214,20 @@ describe('partner gateway over real Odoo', { skip: spec ? false : 'needs ODOO_SR
     assert.ok(partner.body.data.order.amountTotal > 0)
   })
 
-  it('lets an Odoo user query with their session, restricted by Odoo access rights', async () => {
-    const login = await request(`${odoo.url}/web/session/authenticate`, {
+  /** Logs in to Odoo's web client: the session id a browser would hold. */
+  async function odooSession (login: string): Promise<string> {
+    const res = await request(`${odoo.url}/web/session/authenticate`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { db: spec!.db, login: `sam-${run}`, password: `pw-${run}-long-enough` } })
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { db: spec!.db, login, password: `pw-${run}-long-enough` } })
     })
-    const session = /session_id=([^;]+)/.exec(String(login.headers['set-cookie']))?.[1]
-    await login.body.dump()
-    assert.ok(session, 'logged in to Odoo')
+    const session = /session_id=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1]
+    await res.body.dump()
+    assert.ok(session, `${login} logged in to Odoo`)
+    return session
+  }
+
+  it('lets an Odoo user query with their session, restricted by Odoo access rights', async () => {
+    const session = await odooSession(`sam-${run}`)
     counting.calls.length = 0
     const res = await gql(gw.url, { cookie: `session_id=${session}` }, '{ viewer { kind audience } orders(first: 100) { nodes { id } } }')
     assert.equal(res.status, 200, JSON.stringify(res.body))
@@ -242,8 +236,21 @@ describe('partner gateway over real Odoo', { skip: spec ? false : 'needs ODOO_SR
     // Odoo's "own documents only" rule decides: Sam's two orders, not the admin's, not B's
     for (const own of ids.ordersA.slice(0, 2)) assert.ok(seen.has(own), `own order ${own} visible`)
     for (const other of [...ids.ordersA.slice(2), ids.orderB, ids.crossOrder]) assert.ok(!seen.has(other), `order ${other} of another salesperson hidden`)
+    // Odoo's access rights decide too: a salesperson may not read hub records, and only that field fails
+    const refused = await gql(gw.url, { cookie: `session_id=${session}` }, '{ viewer { kind } exceptions { totalCount } }')
+    assert.deepEqual(refused.body.data, { viewer: { kind: 'odoo_user' }, exceptions: null })
+    assert.deepEqual(errorCodes(refused), ['FORBIDDEN'], 'Odoo refused hub.exception to this user')
     assert.equal(counting.calls.length, 0, 'nothing was read as the integration user')
+
+    // a portal user (header instead of cookie) gets the customer-facing view
+    const [portalGroup] = await admin.executeKw<Array<{ res_id: number }>>('ir.model.data', 'search_read', [[['module', '=', 'base'], ['name', '=', 'group_portal']]], { fields: ['res_id'] })
+    await create('res.users', { name: `Pat Portal ${run}`, login: `pat-${run}`, password: `pw-${run}-long-enough`, groups_id: [[6, 0, [portalGroup!.res_id]]] })
+    const portal = await gql(gw.url, { 'x-odoo-session': await odooSession(`pat-${run}`) }, '{ viewer { kind audience scopes } }')
+    assert.deepEqual(portal.body, { data: { viewer: { kind: 'odoo_user', audience: 'customer', scopes: ['orders:read', 'shipments:read', 'invoices:read', 'inventory:read'] } } })
+
     const bad = await gql(gw.url, { cookie: 'session_id=0000000000000000000000000000000000000000' }, '{ viewer { kind } }')
     assert.deepEqual([bad.status, ...errorCodes(bad)], [401, 'UNAUTHENTICATED'])
+    const badHeader = await gql(gw.url, { 'x-odoo-session': '0000000000000000000000000000000000000001' }, '{ viewer { kind } }')
+    assert.deepEqual([badHeader.status, ...errorCodes(badHeader)], [401, 'UNAUTHENTICATED'])
   })
 })
