@@ -1,3 +1,4 @@
+from . import hub_record_mixin
 from . import hub_sync_mixin
 from . import hub_connector
 from . import hub_route

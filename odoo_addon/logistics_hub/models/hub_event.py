@@ -19,6 +19,7 @@ RETRYABLE_DB_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailabl
 
 class HubEvent(models.Model):
     _name = "hub.event"
+    _inherit = ["hub.record.mixin"]
     _description = "Logistics Hub Event"
     _order = "id desc"
 
@@ -31,7 +32,6 @@ class HubEvent(models.Model):
     connector_id = fields.Many2one("hub.connector", readonly=True, index=True)
     res_model = fields.Char(string="Model", readonly=True)
     res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", readonly=True)
-    record_ref = fields.Reference(string="Record", selection="_selection_record_ref", compute="_compute_record_ref")
     correlation_id = fields.Char(readonly=True, index=True)
     payload = fields.Json(readonly=True)
     state = fields.Selection(
@@ -52,16 +52,6 @@ class HubEvent(models.Model):
     envelope_preview = fields.Text(string="Message", compute="_compute_envelope_preview")
 
     _sql_constraints = [("uuid_unique", "UNIQUE(uuid)", "The message id of an event must be unique.")]
-
-    @api.model
-    def _selection_record_ref(self):
-        return self.env["hub.sync.mixin"]._hub_synced_models()
-
-    @api.depends("res_model", "res_id")
-    def _compute_record_ref(self):
-        refs = self.env["hub.sync.mixin"]._hub_record_refs(self)
-        for event in self:
-            event.record_ref = refs.get(event.id, False)
 
     @api.depends("event_type", "uuid")
     def _compute_display_name(self):

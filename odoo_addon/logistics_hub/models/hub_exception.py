@@ -37,7 +37,7 @@ class HubException(models.Model):
 
     _name = "hub.exception"
     _description = "Logistics Hub Exception"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["hub.record.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "last_seen desc, id desc"
 
     name = fields.Char(readonly=True, copy=False, default="/")
@@ -53,7 +53,6 @@ class HubException(models.Model):
     user_id = fields.Many2one("res.users", string="Assigned To", tracking=True, index=True)
     res_model = fields.Char(string="Model", readonly=True, index=True)
     res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", readonly=True, index=True)
-    record_ref = fields.Reference(string="Record", selection="_selection_record_ref", compute="_compute_record_ref")
     picking_id = fields.Many2one("stock.picking", string="Delivery", ondelete="cascade", readonly=True, index=True)
     connector_id = fields.Many2one("hub.connector", ondelete="cascade", readonly=True, index=True)
     event_id = fields.Many2one(
@@ -69,16 +68,6 @@ class HubException(models.Model):
     occurrence_key = fields.Char(readonly=True, copy=False)
     # The workbench's "what will be resent" (owl_ui issue 6): the envelope a Retry would write now.
     replay_preview = fields.Text(string="Resend Preview", compute="_compute_replay_preview")
-
-    @api.model
-    def _selection_record_ref(self):
-        return self.env["hub.sync.mixin"]._hub_synced_models()
-
-    @api.depends("res_model", "res_id")
-    def _compute_record_ref(self):
-        refs = self.env["hub.sync.mixin"]._hub_record_refs(self)
-        for exception in self:
-            exception.record_ref = refs.get(exception.id, False)
 
     @api.depends("event_id")
     def _compute_replay_preview(self):

@@ -21,12 +21,12 @@ SYNC_STATUS_SELECTION = [
 
 class HubSyncState(models.Model):
     _name = "hub.sync.state"
+    _inherit = ["hub.record.mixin"]
     _description = "Logistics Hub Sync State"
     _order = "write_date desc, id desc"
 
     res_model = fields.Char(string="Model", required=True, readonly=True)
     res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", required=True, readonly=True)
-    record_ref = fields.Reference(string="Record", selection="_selection_record_ref", compute="_compute_record_ref")
     connector_id = fields.Many2one("hub.connector", required=True, ondelete="cascade", readonly=True, index=True)
     status = fields.Selection(SYNC_STATUS_SELECTION, required=True, default="pending", readonly=True)
     attempts = fields.Integer(readonly=True, help="Delivery attempts made for the last event.")
@@ -44,16 +44,6 @@ class HubSyncState(models.Model):
             "A record has one sync state per connector.",
         ),
     ]
-
-    @api.model
-    def _selection_record_ref(self):
-        return self.env["hub.sync.mixin"]._hub_synced_models()
-
-    @api.depends("res_model", "res_id")
-    def _compute_record_ref(self):
-        refs = self.env["hub.sync.mixin"]._hub_record_refs(self)
-        for state in self:
-            state.record_ref = refs.get(state.id, False)
 
     @api.depends("connector_id.name", "res_model", "res_id")
     def _compute_display_name(self):
