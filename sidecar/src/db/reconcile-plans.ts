@@ -6,17 +6,20 @@ import type { Plan } from './pool.ts'
  */
 const utcNow = "(now() AT TIME ZONE 'UTC')"
 
-/** Deliveries sent to a WMS that never confirmed pick/pack. */
-export function unacknowledgedFulfilments (olderThanMinutes: number, limit: number): Plan {
+/**
+ * Sync states of one connector kind stuck in the given statuses for longer than `olderThanMinutes`:
+ * deliveries a WMS never confirmed (wms, sent), portals not brought up to date (portal, pending/failed).
+ */
+export function staleSyncStates (kind: string, statuses: string[], resModel: string | null, olderThanMinutes: number, limit: number): Plan {
   return {
     text: `SELECT s.res_model, s.res_id, c.code AS connector_code, s.correlation_id, e.uuid AS event_uuid, s.status
            FROM hub_sync_state s
-           JOIN hub_connector c ON c.id = s.connector_id AND c.kind = 'wms' AND c.active
+           JOIN hub_connector c ON c.id = s.connector_id AND c.kind = $1 AND c.active
            LEFT JOIN hub_event e ON e.id = s.last_event_id
-           WHERE s.res_model = 'stock.picking' AND s.status = 'sent'
-             AND s.write_date < ${utcNow} - make_interval(mins => $1)
-           ORDER BY s.id LIMIT $2`,
-    values: [olderThanMinutes, limit]
+           WHERE s.status = ANY($2::text[]) AND ($3::text IS NULL OR s.res_model = $3)
+             AND s.write_date < ${utcNow} - make_interval(mins => $4)
+           ORDER BY s.id LIMIT $5`,
+    values: [kind, statuses, resModel, olderThanMinutes, limit]
   }
 }
 
@@ -42,18 +45,5 @@ export function deliveredNotInvoiced (olderThanHours: number, limit: number): Pl
              AND p.hub_delivered_at < ${utcNow} - make_interval(hours => $1)
            ORDER BY p.id LIMIT $2`,
     values: [olderThanHours, limit]
-  }
-}
-
-/** Customer portals still showing an older state of a record than Odoo has. */
-export function laggingPortals (olderThanMinutes: number, limit: number): Plan {
-  return {
-    text: `SELECT s.res_model, s.res_id, c.code AS connector_code, s.correlation_id, e.uuid AS event_uuid, s.status
-           FROM hub_sync_state s
-           JOIN hub_connector c ON c.id = s.connector_id AND c.kind = 'portal' AND c.active
-           LEFT JOIN hub_event e ON e.id = s.last_event_id
-           WHERE s.status IN ('pending', 'failed') AND s.write_date < ${utcNow} - make_interval(mins => $1)
-           ORDER BY s.id LIMIT $2`,
-    values: [olderThanMinutes, limit]
   }
 }

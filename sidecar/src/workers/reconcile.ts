@@ -3,7 +3,7 @@ import { carrierAdapterFor } from '../adapters/registry.ts'
 import type { Connector } from '../adapters/types.ts'
 import { connectorsByIds } from '../db/connector-plans.ts'
 import type { Pool } from '../db/pool.ts'
-import { deliveredNotInvoiced, laggingPortals, unacknowledgedFulfilments, unscannedShipments } from '../db/reconcile-plans.ts'
+import { deliveredNotInvoiced, staleSyncStates, unscannedShipments } from '../db/reconcile-plans.ts'
 import { errorMessage } from '../errors.ts'
 import { enqueueInbound } from '../inbound/enqueue.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -36,14 +36,14 @@ const LIMIT = 500
 export async function reconcile (deps: ReconcileDeps, settings: ReconcileSettings): Promise<DriftItem[]> {
   const { pool, odoo, logger } = deps
   const drift: DriftItem[] = []
-  for (const r of (await pool.query(unacknowledgedFulfilments(settings.ackMinutes, LIMIT))).rows) {
+  for (const r of (await pool.query(staleSyncStates('wms', ['sent'], 'stock.picking', settings.ackMinutes, LIMIT))).rows) {
     drift.push({ ...r, reason: 'unacknowledged', description: `sent to ${r.connector_code} over ${settings.ackMinutes} min ago and never confirmed` })
   }
   drift.push(...await unscanned(deps, settings.scanHours))
   for (const r of (await pool.query(deliveredNotInvoiced(settings.invoiceHours, LIMIT))).rows) {
     drift.push({ res_model: 'stock.picking', res_id: r.res_id, connector_code: r.connector_code, reason: 'not_invoiced', description: `delivered over ${settings.invoiceHours} h ago; order ${r.order_name} is not invoiced`, correlation_id: null, event_uuid: null })
   }
-  for (const r of (await pool.query(laggingPortals(settings.portalMinutes, LIMIT))).rows) {
+  for (const r of (await pool.query(staleSyncStates('portal', ['pending', 'failed'], null, settings.portalMinutes, LIMIT))).rows) {
     drift.push({ ...r, reason: 'status_lagging', description: `${r.connector_code} has not received the latest change for over ${settings.portalMinutes} min (${r.status})` })
   }
   if (drift.length) await odoo.executeKw('hub.exception', 'hub_report_drift', [drift.map(({ res_model, res_id, connector_code, reason, description, correlation_id, event_uuid }) => ({ res_model, res_id, connector_code, reason, description, correlation_id, event_uuid }))])
