@@ -355,19 +355,7 @@ class HubEvent(models.Model):
             # A partner may only act on deliveries that were sent to it.
             raise UserError(_("Picking %(picking)s was never sent to connector %(connector)s.",
                               picking=picking.name, connector=connector.code))
-        # Recorded first: a concurrent apply of the same id blocks here, then fails as a duplicate.
-        event = self.create({
-            "uuid": message["id"],
-            "direction": "in",
-            "event_type": message["type"],
-            "connector_id": connector.id,
-            "res_model": "stock.picking",
-            "res_id": picking.id,
-            "correlation_id": message["correlation_id"],
-            "payload": message["data"],
-            "state": "applied",
-            "done_at": fields.Datetime.now(),
-        })
+        event = self._hub_record_inbound(connector, message, picking)
         reached = fulfilment_stage(context["applied_types"].get(picking.id, ()), picking.state == "done")
         if picking.state == "cancel" or is_late_fulfilment(message["type"], reached):
             event.state = "ignored"
@@ -390,6 +378,23 @@ class HubEvent(models.Model):
         return outcome
 
     @api.model
+    def _hub_record_inbound(self, connector, message, picking):
+        """The inbound log row of a partner message, written before it is applied: its unique uuid
+        makes a concurrent apply of the same message wait here and then fail as a duplicate."""
+        return self.create({
+            "uuid": message["id"],
+            "direction": "in",
+            "event_type": message["type"],
+            "connector_id": connector.id,
+            "res_model": "stock.picking",
+            "res_id": picking.id,
+            "correlation_id": message["correlation_id"],
+            "payload": message["data"],
+            "state": "applied",
+            "done_at": fields.Datetime.now(),
+        })
+
+    @api.model
     def _hub_apply_tracking(self, connector, message):
         """Store the new tracking events of a carrier's (or TMS's) shipments and advance their status.
 
@@ -407,18 +412,7 @@ class HubEvent(models.Model):
             if not pickings[number]:
                 raise UserError(_("unknown tracking number %s", number))
         first = pickings.get(data["tracking_number"]) or next(iter(pickings.values()))
-        event = self.create({
-            "uuid": message["id"],
-            "direction": "in",
-            "event_type": message["type"],
-            "connector_id": connector.id,
-            "res_model": "stock.picking",
-            "res_id": first.id,
-            "correlation_id": message["correlation_id"],
-            "payload": message["data"],
-            "state": "applied",
-            "done_at": fields.Datetime.now(),
-        })
+        event = self._hub_record_inbound(connector, message, first)
         stored = sum(
             pickings[number]._hub_apply_tracking_events(connector, tracking_events, message["correlation_id"])
             for number, tracking_events in events_by_number.items()
