@@ -53,6 +53,8 @@ const schema = z.object({
   HUB_RECONCILE_SCAN_HOURS: z.coerce.number().int().min(1).default(24),
   HUB_RECONCILE_INVOICE_HOURS: z.coerce.number().int().min(1).default(48),
   HUB_RECONCILE_PORTAL_MINUTES: z.coerce.number().int().min(1).default(30),
+  /** how long inbound message ids are remembered: a partner retrying the same webhook-id within it gets `duplicate` */
+  HUB_INBOUND_DEDUPE_DAYS: z.coerce.number().int().min(1).default(7),
   /** time a client has to send a whole request; slower ones are cut off (slowloris) */
   HUB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** largest accepted inbound hook body */

@@ -1,16 +1,16 @@
 import { createServer } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import type PgBoss from 'pg-boss'
 import type { Pool } from './db/pool.ts'
 import { type GatewayDeps, registerGateway } from './gateway/gateway.ts'
 import { registerAdminRoutes } from './admin/connector-test.ts'
 import { registerHookRoutes } from './inbound/hooks.ts'
+import type { InboundStore } from './inbound/inbound-store.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { OdooClient } from './odoo/rpc.ts'
 
 export interface ServerDeps {
-  pool: Pool, boss: PgBoss, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number, adminToken?: string
+  pool: Pool, inbound: InboundStore, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number, adminToken?: string
   /** a request (headers and body) must arrive within this time: slow clients cannot hold sockets */
   requestTimeoutMs: number
   /** the partner GraphQL gateway (/graphql, /oauth/token, /.well-known/jwks.json); off when absent */

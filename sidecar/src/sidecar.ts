@@ -9,6 +9,7 @@ import { QUEUES, createQueues, type DeliverJob, type InboundJob, type WritebackJ
 import { OutboxListener } from './relay/outbox-listener.ts'
 import { relayBatch } from './relay/relay.ts'
 import { createDrainLoop } from './relay/relay-loop.ts'
+import { InboundStore } from './inbound/inbound-store.ts'
 import { buildServer } from './server.ts'
 import { BreakerRegistry } from './shipping/breakers.ts'
 import { deadLetterJob } from './workers/dead-letter.ts'
@@ -26,6 +27,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   const boss = new PgBoss({ connectionString: config.DATABASE_URL, schema: config.HUB_BOSS_SCHEMA, application_name: 'logistics-hub-boss', maintenanceIntervalSeconds: config.HUB_BOSS_MAINTENANCE_SECONDS })
   const odoo = new OdooClient({ url: config.ODOO_URL, db: config.ODOO_DB, user: config.ODOO_USER, password: config.ODOO_PASSWORD })
   const metrics = createMetrics()
+  const inbound = new InboundStore(pool, { bossSchema: config.HUB_BOSS_SCHEMA, dedupeDays: config.HUB_INBOUND_DEDUPE_DAYS })
   registerQueueGauges(metrics, { boss, pool })
   const deliveryLoops: Array<FetchLoop<DeliverJob>> = []
   const breakerSettings = { errorThresholdPercentage: config.HUB_BREAKER_ERROR_PCT, volumeThreshold: config.HUB_BREAKER_VOLUME, resetTimeoutMs: config.HUB_BREAKER_RESET_MS, rollingWindowMs: 60_000 }
@@ -33,7 +35,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     metrics.circuitOpen.set({ connector }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0)
     logger.warn({ connector, state }, 'circuit breaker changed state')
   })
-  const app = buildServer({ pool, boss, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
+  const app = buildServer({ pool, inbound, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
   const relay = createDrainLoop(() => relayBatch({ pool, boss, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS }),
     config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
@@ -54,16 +56,17 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     const batch = { pollingIntervalSeconds: config.HUB_WORKER_POLL_SECONDS, batchSize: config.HUB_WRITEBACK_BATCH, includeMetadata: true as const }
     await boss.work<WritebackJob>(QUEUES.writeback, batch, async jobs => { await writebackJobs({ boss, odoo, logger, metrics }, jobs) })
     await boss.work<InboundJob>(QUEUES.inbound, batch, async jobs => { await applyInboundJobs({ boss, odoo, logger, metrics }, jobs) })
-    await boss.work(QUEUES.trackingPoll, async () => { await pollTracking({ pool, boss, logger, breakers }) })
+    await boss.work(QUEUES.trackingPoll, async () => { await pollTracking({ pool, inbound, logger, breakers }) })
     const reconcileSettings = { ackMinutes: config.HUB_RECONCILE_ACK_MINUTES, scanHours: config.HUB_RECONCILE_SCAN_HOURS, invoiceHours: config.HUB_RECONCILE_INVOICE_HOURS, portalMinutes: config.HUB_RECONCILE_PORTAL_MINUTES }
-    await boss.work(QUEUES.reconcile, async () => { await reconcile({ pool, boss, odoo, logger, breakers }, reconcileSettings) })
+    await boss.work(QUEUES.reconcile, async () => { await reconcile({ pool, inbound, odoo, logger, breakers }, reconcileSettings) })
   }
 
   return {
-    app, boss, pool, metrics, logger, breakers,
+    app, boss, pool, inbound, metrics, logger, breakers,
     async start (): Promise<void> {
       await boss.start()
       await createQueues(boss, config)
+      await inbound.init()
       await startWorkers()
       await listener.start()
       await app.listen({ port: config.PORT, host: '0.0.0.0' })

@@ -128,7 +128,7 @@ describe('order to warehouse, end to end in real Odoo', { skip: spec ? false : '
     await waitFor('sent state', async () => (await syncState(pickingId))?.status === 'sent', 30_000, 250)
     // three hours pass without a confirmation
     await db.query("UPDATE hub_sync_state SET write_date = write_date - interval '3 hours' WHERE res_model = 'stock.picking' AND res_id = $1", [pickingId])
-    const deps = { pool: db, boss: sidecar.boss, odoo: rpc, logger: sidecar.logger, breakers: sidecar.breakers }
+    const deps = { pool: db, inbound: sidecar.inbound, odoo: rpc, logger: sidecar.logger, breakers: sidecar.breakers }
     const settings = { ackMinutes: 120, scanHours: 24, invoiceHours: 48, portalMinutes: 30 }
     const drift = await reconcile(deps, settings)
     assert.ok(drift.some(d => d.res_id === pickingId && d.reason === 'unacknowledged'))

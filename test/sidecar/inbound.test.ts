@@ -59,6 +59,26 @@ describe('POST /hooks/:connector', () => {
     assert.equal((await inboundJobs()).length, before + 1)
   })
 
+  it('stores a webhook-id sent many times at once exactly once, even when the copies share one commit', async () => {
+    const body = JSON.stringify(callback())
+    const headers = signed(body, { id: 'msg_storm' })
+    const answers = await Promise.all(Array.from({ length: 20 }, async () => await post(`/hooks/${code}`, body, headers)))
+    assert.deepEqual(answers.map(a => a.status).sort(), [202, ...Array(19).fill(200)].sort())
+    assert.equal(answers.filter(a => a.json.status === 'accepted').length, 1)
+    assert.equal((await inboundJobs()).filter(j => j.data.message.id === 'msg_storm').length, 1)
+  })
+
+  it('answers a burst of distinct callbacks only after their messages are committed', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `msg_burst_${i}`)
+    const answers = await Promise.all(ids.map(async id => {
+      const body = JSON.stringify(callback({ correlation_id: id }))
+      return await post(`/hooks/${code}`, body, signed(body, { id }))
+    }))
+    assert.ok(answers.every(a => a.status === 202))
+    const stored = new Set((await inboundJobs()).map(j => j.data.message.id))
+    assert.ok(ids.every(id => stored.has(id)), 'every 202 has its job')
+  })
+
   it('rejects what it cannot trust or read, and stores nothing', async () => {
     const body = JSON.stringify(callback())
     const before = (await inboundJobs()).length
@@ -97,7 +117,7 @@ describe('POST /hooks/:connector', () => {
     assert.equal(ready.statusCode, 503)
     assert.deepEqual(await ready.body.json(), { status: 'not_ready', postgres: 'ok', odoo: 'down' })
     const metrics = await (await request(`${sidecar.url}/metrics`)).body.text()
-    assert.match(metrics, /hub_inbound_total\{connector="[^"]+",outcome="duplicate"\} 1/)
+    assert.match(metrics, /hub_inbound_total\{connector="[^"]+",outcome="duplicate"\} 20/)
     assert.match(metrics, /hub_inbound_total\{connector="[^"]+",outcome="bad_signature"\} 5/)
   })
 })

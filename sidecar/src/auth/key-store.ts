@@ -1,6 +1,7 @@
 import { type CryptoKey, type JWK, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, importPKCS8 } from 'jose'
 import { type Client, type Pool, withTransaction } from '../db/pool.ts'
-import { createKeySchema, createKeyTable, currentKey, insertKey, lockKeys, publishedKeys, retireOtherKeys } from '../db/jwt-key-plans.ts'
+import { createKeyTable, currentKey, insertKey, lockKeys, publishedKeys, retireOtherKeys } from '../db/jwt-key-plans.ts'
+import { createSidecarSchema } from '../db/sidecar-schema.ts'
 import type { Logger } from '../observability/logger.ts'
 
 export const ALG = 'ES256'
@@ -50,7 +51,7 @@ export class KeyStore {
     }
     await withTransaction(this.pool, async client => {
       await client.query(lockKeys)
-      await client.query(createKeySchema)
+      await client.query(createSidecarSchema)
       await client.query(createKeyTable)
       if (this.#envKey) {
         await client.query(insertKey(this.#envKey.kid, null, this.#envKey.publicJwk))

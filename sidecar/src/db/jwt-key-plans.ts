@@ -7,8 +7,6 @@ import type { Plan } from './pool.ts'
  */
 export const lockKeys: Plan = { text: "SELECT pg_advisory_xact_lock(hashtext('hub_sidecar.jwt_key'))", values: [] }
 
-export const createKeySchema: Plan = { text: 'CREATE SCHEMA IF NOT EXISTS hub_sidecar', values: [] }
-
 export const createKeyTable: Plan = {
   text: `CREATE TABLE IF NOT EXISTS hub_sidecar.jwt_key (
     kid varchar PRIMARY KEY,

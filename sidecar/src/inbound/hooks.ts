@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify'
-import type PgBoss from 'pg-boss'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { adapterFor } from '../adapters/registry.ts'
 import { InboundFormatError } from '../adapters/types.ts'
@@ -7,17 +6,18 @@ import type { Pool } from '../db/pool.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { InboundJob } from '../queues.ts'
 import { ConnectorCache } from './connector-cache.ts'
-import { enqueueInbound, warnUnknownStatuses } from './enqueue.ts'
+import type { InboundStore } from './inbound-store.ts'
+import { warnUnknownStatuses } from './unknown-statuses.ts'
 
-export interface HookDeps { pool: Pool, boss: PgBoss, metrics: Metrics }
+export interface HookDeps { pool: Pool, inbound: InboundStore, metrics: Metrics }
 
 /**
  * POST /hooks/:connectorCode — a partner callback. Order matters: the signature is checked on the raw
- * bytes before anything is parsed or stored; the accepted message is stored durably (a pg-boss job whose
- * id derives from the webhook-id) before we answer, so a 2xx means it will be applied, and a replay of
+ * bytes before anything is parsed or stored; the accepted message is committed (InboundStore, shared
+ * commits for concurrent callbacks) before we answer, so a 2xx means it will be applied, and a replay of
  * the same webhook-id is answered 200 `duplicate` without a second job.
  */
-export function registerHookRoutes (app: FastifyInstance, { pool, boss, metrics }: HookDeps): void {
+export function registerHookRoutes (app: FastifyInstance, { pool, inbound, metrics }: HookDeps): void {
   const connectors = new ConnectorCache(pool)
   app.post<{ Params: { connectorCode: string } }>('/hooks/:connectorCode', async (req, reply) => {
     const code = req.params.connectorCode
@@ -54,7 +54,7 @@ export function registerHookRoutes (app: FastifyInstance, { pool, boss, metrics 
       count('malformed')
       return await reply.code(400).send({ error: 'malformed_message', message: err.message, issues: err.issues })
     }
-    const stored = await enqueueInbound(boss, code, message)
+    const stored = await inbound.store(code, message)
     count(stored ? 'accepted' : 'duplicate')
     warnUnknownStatuses(req.log, code, message)
     req.log.info({ correlation_id: message.correlation_id, message_id: webhookId, connector: code, type: message.type, duplicate: !stored }, 'partner callback received')

@@ -1,16 +1,15 @@
-import type PgBoss from 'pg-boss'
 import { carrierAdapterFor } from '../adapters/registry.ts'
 import type { Connector } from '../adapters/types.ts'
 import { connectorsByIds } from '../db/connector-plans.ts'
 import type { Pool } from '../db/pool.ts'
 import { deliveredNotInvoiced, staleSyncStates, unscannedShipments } from '../db/reconcile-plans.ts'
 import { errorMessage } from '../errors.ts'
-import { enqueueInbound } from '../inbound/enqueue.ts'
+import type { InboundStore } from '../inbound/inbound-store.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { OdooClient } from '../odoo/rpc.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 
-export interface ReconcileDeps { pool: Pool, boss: PgBoss, odoo: OdooClient, logger: Logger, breakers: BreakerRegistry }
+export interface ReconcileDeps { pool: Pool, inbound: InboundStore, odoo: OdooClient, logger: Logger, breakers: BreakerRegistry }
 
 export interface ReconcileSettings { ackMinutes: number, scanHours: number, invoiceHours: number, portalMinutes: number }
 
@@ -51,7 +50,7 @@ export async function reconcile (deps: ReconcileDeps, settings: ReconcileSetting
   return drift
 }
 
-async function unscanned ({ pool, boss, logger, breakers }: ReconcileDeps, hours: number): Promise<DriftItem[]> {
+async function unscanned ({ pool, inbound, logger, breakers }: ReconcileDeps, hours: number): Promise<DriftItem[]> {
   const rows = (await pool.query(unscannedShipments(hours, LIMIT))).rows
   const { rows: connectors } = await pool.query<Connector>(connectorsByIds([...new Set(rows.map(r => r.connector_id as number))]))
   const byId = new Map(connectors.map(c => [c.id, c]))
@@ -66,7 +65,7 @@ async function unscanned ({ pool, boss, logger, breakers }: ReconcileDeps, hours
         const scans = events.filter(e => e.status !== 'label_created' && e.status !== 'pending')
         for (const event of scans) {
           const message = { id: `poll:${event.id}`, type: 'shipment.tracking', correlation_id: null, data: { tracking_number: r.tracking_number, events: [event] } }
-          if (await enqueueInbound(boss, connector.code, message)) recovered++
+          if (await inbound.store(connector.code, message)) recovered++
         }
         if (scans.length) {
           logger.warn({ connector: connector.code, tracking_number: r.tracking_number, recovered }, 'reconciliation recovered carrier scans Odoo had missed')

@@ -1,15 +1,15 @@
-import type PgBoss from 'pg-boss'
 import { CARRIER_ADAPTERS, carrierAdapterFor } from '../adapters/registry.ts'
 import type { Connector } from '../adapters/types.ts'
 import { activeConnectorsByAdapters } from '../db/connector-plans.ts'
 import type { Pool } from '../db/pool.ts'
 import { openShipments } from '../db/shipment-plans.ts'
 import { errorMessage } from '../errors.ts'
-import { enqueueInbound, warnUnknownStatuses } from '../inbound/enqueue.ts'
+import type { InboundStore } from '../inbound/inbound-store.ts'
+import { warnUnknownStatuses } from '../inbound/unknown-statuses.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 
-export interface TrackingPollDeps { pool: Pool, boss: PgBoss, logger: Logger, breakers: BreakerRegistry }
+export interface TrackingPollDeps { pool: Pool, inbound: InboundStore, logger: Logger, breakers: BreakerRegistry }
 
 const POLL_BATCH = 200
 
@@ -19,7 +19,7 @@ const POLL_BATCH = 200
  * Message ids derive from the carrier's event ids, so polling twice (or a webhook after a poll) adds
  * nothing: Odoo keeps one tracking event per id. Runs from a pg-boss cron job, so one replica polls.
  */
-export async function pollTracking ({ pool, boss, logger, breakers }: TrackingPollDeps, now = new Date()): Promise<number> {
+export async function pollTracking ({ pool, inbound, logger, breakers }: TrackingPollDeps, now = new Date()): Promise<number> {
   const minute = Math.floor(now.getTime() / 60_000)
   const { rows } = await pool.query<Connector>(activeConnectorsByAdapters(CARRIER_ADAPTERS))
   let stored = 0
@@ -32,7 +32,7 @@ export async function pollTracking ({ pool, boss, logger, breakers }: TrackingPo
         for (const event of events) {
           const message = { id: `poll:${event.id}`, type: 'shipment.tracking', correlation_id: null, data: { tracking_number: s.tracking_number, events: [event] } }
           warnUnknownStatuses(logger, connector.code, message)
-          if (await enqueueInbound(boss, connector.code, message)) stored++
+          if (await inbound.store(connector.code, message)) stored++
         }
       } catch (err) {
         logger.warn({ connector: connector.code, tracking_number: s.tracking_number, err: errorMessage(err) }, 'tracking poll failed; next interval retries')

@@ -1,16 +1,5 @@
-import type PgBoss from 'pg-boss'
-import { v5 as uuidv5 } from 'uuid'
 import type { Logger } from '../observability/logger.ts'
-import { type InboundJob, QUEUES } from '../queues.ts'
-
-/** Namespace for inbound job ids: uuidv5(connector + message id) makes a redelivered message collide. */
-const INBOUND_NAMESPACE = '6f1c7d1e-6c8b-4b52-9c55-3f0f3c1d2a10'
-
-/** Stores an inbound message durably; false when the same message id was already stored (a replay). */
-export async function enqueueInbound (boss: PgBoss, connectorCode: string, message: InboundJob['message']): Promise<boolean> {
-  const job: InboundJob = { connector_code: connectorCode, message }
-  return (await boss.send(QUEUES.inbound, job, { id: uuidv5(`${connectorCode}:${message.id}`, INBOUND_NAMESPACE) })) !== null
-}
+import type { InboundJob } from '../queues.ts'
 
 const unknownStatusesSeen = new Set<string>()
 
