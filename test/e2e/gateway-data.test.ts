@@ -208,6 +208,12 @@ describe('partner gateway data over real Odoo', { skip: spec ? false : 'needs OD
       'stock.picking:search_read': 1, 'account.move:search_read': 1, 'hub.sync.state:search_read': 1, 'product.product:search_read': 1,
       'stock.move:search_read': 1, 'stock.move.line:search_read': 1, 'hub.event:search_read': 1, 'hub.tracking.event:search_read': 1
     }, `RPCs: ${JSON.stringify(counting.calls)}`)
+    // each record read asks Odoo for the fields the query selected, not every field the model offers
+    const fieldsRead = (model: string) => counting.calls.find(c => c.model === model && c.method === 'search_read')?.fields?.slice().sort()
+    assert.deepEqual(fieldsRead('sale.order'), ['amount_total', 'client_order_ref', 'currency_id', 'date_order', 'invoice_ids', 'name', 'order_line', 'partner_id', 'partner_shipping_id', 'picking_ids', 'state'])
+    assert.deepEqual(fieldsRead('res.partner'), ['city', 'name'])
+    assert.deepEqual(fieldsRead('sale.order.line'), ['display_type', 'name', 'product_id', 'product_uom', 'product_uom_qty'])
+    assert.deepEqual(fieldsRead('stock.picking'), ['move_ids', 'name', 'state'])
   })
 
   it('pages with opaque cursors, newest first', async () => {

@@ -36,9 +36,9 @@ export async function startGateway (databaseUrl: string, env: Record<string, str
 
 /** The integration user's client, counting every execute_kw by model and method: RPC-count tests observe these. */
 export class CountingOdooClient extends OdooClient {
-  readonly calls: Array<{ model: string, method: string }> = []
+  readonly calls: Array<{ model: string, method: string, fields?: string[] }> = []
   override async executeKw<T = unknown> (model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Promise<T> {
-    this.calls.push({ model, method })
+    this.calls.push({ model, method, ...(Array.isArray(kwargs.fields) ? { fields: kwargs.fields as string[] } : {}) })
     return await super.executeKw<T>(model, method, args, kwargs)
   }
 }

@@ -1,11 +1,15 @@
 import DataLoader from 'dataloader'
 import { type Domain, type OdooReader, type OdooRow, type ReadOptions, refId } from './reader.ts'
+import { RecordLoader } from './record-loader.ts'
 
 /**
  * Per-request DataLoaders over Odoo: every load of one kind made while a GraphQL level resolves becomes
  * ONE search_read (ids `in` the batch), so a query over 50 orders with lines, products and pickings
  * costs one RPC per model level, never one per row. Built on the caller's scoped reader: a row of
  * another partner is simply absent from the answer and loads as null.
+ *
+ * FIELDS are what the fixed-shape reads take (children, sync states, stock levels, exceptions) and what
+ * a model offers at most; records by id read only what the query selected (gateway/odoo-fields.ts).
  */
 export const FIELDS: Record<string, string[]> = {
   'sale.order': ['name', 'client_order_ref', 'state', 'delivery_status', 'date_order', 'commitment_date', 'currency_id',
@@ -45,16 +49,15 @@ function groupBy (rows: OdooRow[], key: (row: OdooRow) => number | null): Map<nu
 
 export class OdooLoaders {
   #loaders = new Map<string, DataLoader<any, any>>()
+  #records = new Map<string, RecordLoader>()
 
   constructor (readonly reader: OdooReader) {}
 
-  /** Records by id; archived ones too, since an order keeps pointing at a product that was archived later. */
-  record (model: string): DataLoader<number, OdooRow | null> {
-    return this.#memo(`record:${model}`, () => new DataLoader<number, OdooRow | null>(async ids => {
-      const rows = await this.reader.searchRead(model, [['id', 'in', [...ids]]], fieldsOf(model), { context: { active_test: false } })
-      const byId = new Map(rows.map(r => [r.id, r]))
-      return ids.map(id => byId.get(id) ?? null)
-    }))
+  /** Records by id, reading only the fields asked for (RecordLoader). */
+  record (model: string): RecordLoader {
+    let loader = this.#records.get(model)
+    if (!loader) { loader = new RecordLoader(this.reader, model); this.#records.set(model, loader) }
+    return loader
   }
 
   /** Children of many parents in one call, e.g. stock.move.line by picking_id. */
@@ -92,11 +95,14 @@ export class OdooLoaders {
     }))
   }
 
-  /** A page of a root list; the rows also prime the by-id loader (entities and nested refs reuse them). */
-  async search (model: string, domain: Domain, options: ReadOptions): Promise<OdooRow[]> {
-    const rows = await this.reader.searchRead(model, domain, fieldsOf(model), options)
+  /**
+   * A page of a root list, reading `fields` (all of the model's FIELDS by default); the rows also prime
+   * the by-id loader (entities and nested refs reuse them).
+   */
+  async search (model: string, domain: Domain, options: ReadOptions, fields = fieldsOf(model)): Promise<OdooRow[]> {
+    const rows = await this.reader.searchRead(model, domain, fields.length ? fields : ['id'], options)
     const loader = this.record(model)
-    for (const row of rows) loader.prime(row.id, row)
+    for (const row of rows) loader.prime(row)
     return rows
   }
 

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql'
 import type { OdooRow } from '../../odoo/reader.ts'
 import type { Scope } from '../caller.ts'
 import type { GatewayContext } from '../context.ts'
@@ -43,6 +44,6 @@ export const exceptionResolvers = {
   },
   Exception: {
     status: (e: ExceptionNode, _: unknown, ctx: Ctx) => ctx.exposure.status('hub.exception', 'state', e.status),
-    shipment: async (e: ExceptionNode, _: unknown, ctx: Ctx) => await one(ctx, 'stock.picking', 'Shipment', e.pickingId, toShipment)
+    shipment: async (e: ExceptionNode, _: unknown, ctx: Ctx, info: GraphQLResolveInfo) => await one(ctx, info, 'stock.picking', 'Shipment', e.pickingId, toShipment)
   }
 }

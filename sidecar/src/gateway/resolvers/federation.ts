@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql'
 import type { Scope } from '../caller.ts'
 import type { GatewayContext } from '../context.ts'
 import { badInput, forbidden, notFound } from '../errors.ts'
@@ -9,17 +10,17 @@ type Ctx = GatewayContext
 
 const MAX_REPRESENTATIONS = 100
 
-interface EntitySpec { scope: Scope, key: 'id' | 'sku', load: (ctx: Ctx, key: string) => Promise<unknown> }
+interface EntitySpec { scope: Scope, key: 'id' | 'sku', load: (ctx: Ctx, info: GraphQLResolveInfo, key: string) => Promise<unknown> }
 
 /** Entities resolve through the same scoped loaders as every other read (so they batch, and isolate). */
 const ENTITIES: Record<string, EntitySpec> = {
-  Order: { scope: 'orders:read', key: 'id', load: async (ctx, id) => await one(ctx, 'sale.order', 'Order', odooId('Order', id), toOrder) },
-  Shipment: { scope: 'shipments:read', key: 'id', load: async (ctx, id) => await one(ctx, 'stock.picking', 'Shipment', odooId('Shipment', id), toShipment) },
-  Invoice: { scope: 'invoices:read', key: 'id', load: async (ctx, id) => await one(ctx, 'account.move', 'Invoice', odooId('Invoice', id), toInvoice) },
+  Order: { scope: 'orders:read', key: 'id', load: async (ctx, info, id) => await one(ctx, info, 'sale.order', 'Order', odooId('Order', id), toOrder) },
+  Shipment: { scope: 'shipments:read', key: 'id', load: async (ctx, info, id) => await one(ctx, info, 'stock.picking', 'Shipment', odooId('Shipment', id), toShipment) },
+  Invoice: { scope: 'invoices:read', key: 'id', load: async (ctx, info, id) => await one(ctx, info, 'account.move', 'Invoice', odooId('Invoice', id), toInvoice) },
   StockLevel: {
     scope: 'inventory:read',
     key: 'sku',
-    load: async (ctx, sku) => {
+    load: async (ctx, _info, sku) => {
       const level = await stockLevelBySku(ctx, sku)
       if (!level) throw notFound('StockLevel', sku)
       return level
@@ -27,14 +28,14 @@ const ENTITIES: Record<string, EntitySpec> = {
   }
 }
 
-async function entity (ctx: Ctx, representation: unknown): Promise<unknown> {
+async function entity (ctx: Ctx, info: GraphQLResolveInfo, representation: unknown): Promise<unknown> {
   const rep = (representation && typeof representation === 'object' ? representation : {}) as Record<string, unknown>
   const spec = typeof rep.__typename === 'string' ? ENTITIES[rep.__typename] : undefined
   if (!spec) throw badInput('representation needs a __typename of Order, Shipment, Invoice or StockLevel')
   if (!ctx.caller.scopes.has(spec.scope)) throw forbidden(spec.scope)
   const key = rep[spec.key]
   if (typeof key !== 'string' && typeof key !== 'number') throw badInput(`representation of ${rep.__typename as string} needs ${spec.key}`)
-  return await spec.load(ctx, String(key))
+  return await spec.load(ctx, info, String(key))
 }
 
 export function federationResolvers (sdl: string) {
@@ -42,9 +43,9 @@ export function federationResolvers (sdl: string) {
     Query: {
       _service: () => ({ sdl }),
       // one promise per representation: a failing one becomes null + its own error, the others still resolve
-      _entities: (_: unknown, { representations }: { representations: unknown[] }, ctx: Ctx) => {
+      _entities: (_: unknown, { representations }: { representations: unknown[] }, ctx: Ctx, info: GraphQLResolveInfo) => {
         if (representations.length > MAX_REPRESENTATIONS) throw badInput(`at most ${MAX_REPRESENTATIONS} representations per query`)
-        return representations.map(rep => entity(ctx, rep))
+        return representations.map(rep => entity(ctx, info, rep))
       }
     },
     _Entity: {

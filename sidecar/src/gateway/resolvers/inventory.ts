@@ -1,3 +1,5 @@
+import type { GraphQLResolveInfo } from 'graphql'
+import { FIELDS } from '../../odoo/loaders.ts'
 import type { GatewayContext } from '../context.ts'
 import { notFound, partnerUnavailable } from '../errors.ts'
 import { type StockLevelFilter, stockDomain } from '../filters.ts'
@@ -16,8 +18,8 @@ export async function stockLevelBySku (ctx: Ctx, sku: string): Promise<StockLeve
 
 export const inventoryResolvers = {
   Query: {
-    stockLevels: async (_: unknown, args: PageArgs & { filter?: StockLevelFilter }, ctx: Ctx) =>
-      await list(ctx, { typeName: 'StockLevel', model: 'product.product', domain: stockDomain(args.filter), direction: 'asc', map: r => toStockLevel(toProduct(r))! }, args),
+    stockLevels: async (_: unknown, args: PageArgs & { filter?: StockLevelFilter }, ctx: Ctx, info: GraphQLResolveInfo) =>
+      await list(ctx, info, { typeName: 'StockLevel', model: 'product.product', domain: stockDomain(args.filter), direction: 'asc', map: r => toStockLevel(toProduct(r))!, fields: FIELDS['product.product'] }, args),
     stockLevel: async (_: unknown, { sku }: { sku: string }, ctx: Ctx) => {
       const level = await stockLevelBySku(ctx, sku)
       if (!level) throw notFound('StockLevel', sku)

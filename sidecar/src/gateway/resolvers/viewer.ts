@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql'
 import { SCOPES } from '../caller.ts'
 import type { GatewayContext } from '../context.ts'
 import { toPartner } from '../mappers.ts'
@@ -17,6 +18,6 @@ export const viewerResolvers = {
     })
   },
   Viewer: {
-    partner: async (v: ViewerNode, _: unknown, ctx: Ctx) => await one(ctx, 'res.partner', 'Partner', v.partnerId, toPartner)
+    partner: async (v: ViewerNode, _: unknown, ctx: Ctx, info: GraphQLResolveInfo) => await one(ctx, info, 'res.partner', 'Partner', v.partnerId, toPartner)
   }
 }
