@@ -98,8 +98,8 @@ class HubConnector(models.Model):
                 )
 
     def write(self, vals):
-        if "active" in vals:
-            self.env.registry.clear_cache()  # hub.route._hub_route_ids_for skips archived connectors
+        if {"active", "code"} & vals.keys():
+            self.env.registry.clear_cache()  # hub.route._hub_route_table: archived connectors, codes
         return super().write(vals)
 
     def copy_data(self, default=None):

@@ -1,8 +1,10 @@
 import logging
 
 from psycopg2 import errors as pg_errors
+from psycopg2.extras import Json as PsycopgJson
 
 from odoo import _, api, fields, models, tools
+from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..hub.envelope import build_envelope, correlation_id_for_transaction, new_message_id
@@ -198,8 +200,11 @@ class HubEvent(models.Model):
         """
         if not records:
             return self.browse()
-        routes = self.env["hub.route"]._hub_routes_for(event_type)
-        return self._hub_write_outbox(event_type, [(route.connector_id, route._hub_matching(records)) for route in routes])
+        Route = self.env["hub.route"].sudo()
+        return self._hub_write_outbox(event_type, [
+            (connector_id, code, Route.browse(route_id)._hub_matching(records) if has_filter else records)
+            for route_id, connector_id, code, has_filter in Route._hub_route_table(event_type)
+        ])
 
     @api.model
     def _hub_emit_to(self, connector, event_type, records):
@@ -207,41 +212,83 @@ class HubEvent(models.Model):
         connector.ensure_one()
         if not connector.active:
             raise UserError(_("Connector %s is archived: it gets no new events.", connector.name))
-        return self._hub_write_outbox(event_type, [(connector, records)])
+        return self._hub_write_outbox(event_type, [(connector.id, connector.code, records)])
 
     @api.model
     def _hub_write_outbox(self, event_type, targets):
-        """Outbox rows for ``[(connector, records)]``; each record's payload is snapshot once."""
-        targets = [(connector, records) for connector, records in targets if records]
+        """Outbox rows for ``[(connector_id, connector_code, records)]``; each record's payload is snapshot once."""
+        targets = [(connector_id, code, records) for connector_id, code, records in targets if records]
         if not targets:
             return self.browse()
         correlation_id = self._hub_correlation_id()
         payloads = {}
-        vals_list = []
-        for connector, records in targets:
+        rows = []
+        for connector_id, _code, records in targets:
             # Snapshots must not depend on what the user who triggered the change may read.
             for record in records.sudo():
                 key = (record._name, record.id)
                 if key not in payloads:
                     payloads[key] = record._hub_event_payload(event_type)
-                vals_list.append({
-                    "direction": "out",
-                    "event_type": event_type,
-                    "connector_id": connector.id,
-                    "res_model": record._name,
-                    "res_id": record.id,
-                    "correlation_id": correlation_id,
-                    "payload": payloads[key],
-                    "state": "pending",
-                })
-        events = self.sudo().create(vals_list)
-        self.env["hub.sync.state"].sudo()._hub_reset_pending(events)
-        self.env.cr.execute("NOTIFY hub_event")
+                rows.append((connector_id, record._name, record.id, payloads[key]))
+        events = self.sudo()._hub_insert_outbox(event_type, correlation_id, rows)
         _logger.info(
             "hub: %s for %s %s routed to %s correlation_id=%s",
-            event_type, targets[0][1]._name, sorted({k[1] for k in payloads}),
-            [connector.code for connector, _records in targets], correlation_id,
+            event_type, targets[0][2]._name, sorted({k[1] for k in payloads}),
+            [code for _id, code, _records in targets], correlation_id,
         )
+        return events
+
+    @api.model
+    def _hub_insert_outbox(self, event_type, correlation_id, rows):
+        """Insert ``[(connector_id, res_model, res_id, payload)]`` as pending outbound events, and
+        make their records pending again on those connectors (hub.sync.state).
+
+        One statement past the ORM for both, which also NOTIFYs the sidecar: this runs inside
+        every order confirmation and reservation, and the ORM's generic create (defaults, access
+        checks, per-field conversion, one query per model) was most of what capture cost the
+        user's transaction. The columns
+        written are all the two models store. No bus push for the new badges: the person whose
+        change emitted the events sees them when the form reloads, everyone else when the first
+        delivery result arrives a moment later (hub.sync.state._hub_write_by_key).
+        """
+        SyncState = self.env["hub.sync.state"].sudo()
+        self.flush_model()
+        SyncState.flush_model()
+        uid = self.env.uid
+        values = SQL(", ").join(
+            SQL(
+                "(%s, 'out', %s, %s, %s, %s, %s, %s, 'pending', %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')",
+                new_message_id(), event_type, connector_id, res_model, res_id, correlation_id,
+                PsycopgJson(payload), uid, uid,
+            )
+            for connector_id, res_model, res_id, payload in rows
+        )
+        self.env.cr.execute(SQL(
+            """WITH event AS (
+                   INSERT INTO hub_event (uuid, direction, event_type, connector_id, res_model, res_id, correlation_id,
+                                          payload, state, create_uid, create_date, write_uid, write_date)
+                   VALUES %s
+                   RETURNING id, connector_id, res_model, res_id, correlation_id, create_uid, create_date
+               ), sync_state AS (
+                   INSERT INTO hub_sync_state (res_model, res_id, connector_id, status, correlation_id, last_event_id,
+                                               last_attempt, attempts, create_uid, create_date, write_uid, write_date)
+                   SELECT DISTINCT ON (res_model, res_id, connector_id)
+                          res_model, res_id, connector_id, 'pending', correlation_id, id, 0, 0,
+                          create_uid, create_date, create_uid, create_date
+                     FROM event
+                    ORDER BY res_model, res_id, connector_id, id DESC
+                   ON CONFLICT (res_model, res_id, connector_id) DO UPDATE SET
+                       status = 'pending', correlation_id = EXCLUDED.correlation_id, last_event_id = EXCLUDED.last_event_id,
+                       last_attempt = 0, attempts = 0, last_error = NULL,
+                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+               )
+               -- wakes the sidecar's relay; delivered only if the transaction commits (it also polls)
+               SELECT id FROM event, pg_notify('hub_event', '') ORDER BY id""",
+            values,
+        ))
+        events = self.browse([event_id for event_id, in self.env.cr.fetchall()])
+        SyncState.invalidate_model()
+        SyncState._hub_invalidate_record_badges({res_model for _c, res_model, _r, _p in rows})
         return events
 
     # ------------------------------------------------------------------

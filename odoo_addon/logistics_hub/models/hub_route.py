@@ -63,7 +63,7 @@ class HubRoute(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()  # _hub_route_ids_for
+        self.env.registry.clear_cache()  # _hub_route_table
         return super().create(vals_list)
 
     def write(self, vals):
@@ -99,18 +99,18 @@ class HubRoute(models.Model):
         return records.browse(records.sudo().filtered_domain(domain).ids)
 
     @api.model
-    def _hub_routes_for(self, event_type):
-        """Active routes of an event type to active connectors."""
-        return self.sudo().browse(self._hub_route_ids_for(event_type))
-
-    @api.model
     @tools.ormcache("event_type")
-    def _hub_route_ids_for(self, event_type):
-        # Asked on every order confirmation and reservation, changed rarely: cached per registry and
-        # cleared (on every worker) when routes or connectors change.
-        return tuple(self.sudo().search([("event_type", "=", event_type), ("connector_id.active", "=", True)]).ids)
+    def _hub_route_table(self, event_type):
+        """``((route_id, connector_id, connector_code, has_filter), ...)`` of an event type.
+
+        Asked on every order confirmation and reservation, changed rarely: cached per registry and
+        cleared (on every worker) when routes change or connectors are archived or renamed, so
+        emitting reads no route or connector row.
+        """
+        routes = self.sudo().search([("event_type", "=", event_type), ("connector_id.active", "=", True)])
+        return tuple((route.id, route.connector_id.id, route.connector_id.code, bool(route.filter_domain)) for route in routes)
 
     @api.model
     def _hub_connectors_for(self, event_type):
         """Active connectors an event type is routed to (whatever their filter)."""
-        return self._hub_routes_for(event_type).connector_id
+        return self.env["hub.connector"].sudo().browse({connector_id for _r, connector_id, *_rest in self._hub_route_table(event_type)})

@@ -79,10 +79,7 @@ class HubSyncState(models.Model):
                 res_model, res_id, connector_id = key
                 to_create.append(dict(vals, res_model=res_model, res_id=res_id, connector_id=connector_id))
         self.create(to_create)
-        # hub_sync_status has no ORM dependency on this model: drop what the cache computed.
-        for model in {key[0] for key in vals_by_key}:
-            if model in self.env:
-                self.env[model].invalidate_model(["hub_sync_status", "hub_sync_summary", "hub_sync_badges"])
+        self._hub_invalidate_record_badges({key[0] for key in vals_by_key})
         self._hub_notify_changed(vals_by_key)
 
     @api.model
@@ -107,19 +104,11 @@ class HubSyncState(models.Model):
                 })
 
     @api.model
-    def _hub_reset_pending(self, events):
-        """A new outbound event makes its record pending again on that connector."""
-        vals_by_key = {}
-        for event in events.sorted("id"):
-            vals_by_key[(event.res_model, event.res_id, event.connector_id.id)] = {
-                "status": "pending",
-                "correlation_id": event.correlation_id,
-                "last_event_id": event.id,
-                "last_attempt": 0,
-                "attempts": 0,
-                "last_error": False,
-            }
-        self._hub_write_by_key(vals_by_key, self._hub_states_by_key(vals_by_key))
+    def _hub_invalidate_record_badges(self, res_models):
+        # hub_sync_status has no ORM dependency on this model: drop what the cache computed.
+        for model in res_models:
+            if model in self.env:
+                self.env[model].invalidate_model(["hub_sync_status", "hub_sync_summary", "hub_sync_badges"])
 
     def _hub_acknowledge(self, external_ref):
         """The partner confirmed the record through a callback (inbound), not a delivery result."""

@@ -54,8 +54,10 @@ class StockPicking(models.Model):
 
     def _hub_emit_ready(self):
         """Emit picking.ready once per delivery, the first time it is fully ready to ship."""
+        if not self or not self.env["hub.route"]._hub_connectors_for("picking.ready"):
+            return
         ready = self.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "assigned")
-        if not ready or not self.env["hub.route"]._hub_connectors_for("picking.ready"):
+        if not ready:
             return
         announced = set(self.env["hub.event"].sudo().search([
             ("direction", "=", "out"),
