@@ -23,10 +23,6 @@ EVENT_MODELS = {
     "shipment.delivered": "stock.picking",
 }
 
-# Random per process: a transaction runs in one process, so (salt, txid) names it uniquely even
-# when several databases or restored copies share transaction ids.
-_CORRELATION_SALT = uuid.uuid4()
-
 
 def new_message_id():
     return str(uuid.uuid4())
@@ -35,11 +31,6 @@ def new_message_id():
 def new_secret():
     """A Standard Webhooks secret: ``whsec_`` + base64 of 24 random bytes."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
-
-
-def correlation_id_for_transaction(txid):
-    """Deterministic per transaction, so every event written by one transaction shares it."""
-    return str(uuid.uuid5(_CORRELATION_SALT, str(txid)))
 
 
 def iso_utc(value):

@@ -7,7 +7,7 @@ from odoo import _, api, fields, models, tools
 from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..hub.envelope import build_envelope, correlation_id_for_transaction, new_message_id
+from ..hub.envelope import build_envelope, new_message_id
 from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_inbound, check_tracking_data
 from ..hub.preview import masked_json
 from ..hub.status import FULFILMENT_STAGES, fulfilment_stage, is_late_fulfilment
@@ -177,18 +177,13 @@ class HubEvent(models.Model):
     def _hub_correlation_id(self):
         """One correlation id per transaction, unless the caller forces one.
 
-        Cached in precommit.data as the transaction's scratch space; Odoo empties that dict at every
-        savepoint, so the id is derived from the PostgreSQL transaction id rather than drawn at
-        random: recomputing it after a savepoint yields the same value.
+        Kept in postcommit.data, which lives exactly as long as the transaction: Odoo empties it at
+        commit and rollback, but not at flushes and savepoints as it does precommit.data.
         """
         forced = self.env.context.get("hub_correlation_id")
         if forced:
             return forced
-        data = self.env.cr.precommit.data
-        if "logistics_hub.correlation_id" not in data:
-            self.env.cr.execute("SELECT txid_current()")
-            data["logistics_hub.correlation_id"] = correlation_id_for_transaction(self.env.cr.fetchone()[0])
-        return data["logistics_hub.correlation_id"]
+        return self.env.cr.postcommit.data.setdefault("logistics_hub.correlation_id", new_message_id())
 
     @api.model
     def _hub_emit(self, event_type, records):

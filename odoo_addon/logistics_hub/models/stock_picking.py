@@ -52,6 +52,29 @@ class StockPicking(models.Model):
         )._hub_emit("picking.done")
         return res
 
+    def _hub_emit_ready_at_commit(self):
+        """Check these pickings for picking.ready once, just before the transaction commits.
+
+        Reservation runs several times while an order is confirmed, and a picking's state is
+        computed from its moves: asking for it at each reservation would compute it again each
+        time. Just before commit (precommit, after the ORM's last flush) the state is final and
+        already computed, and the outbox rows still commit with the reservation. A savepoint that
+        rolls back drops what was registered inside it, like the reservation itself.
+        """
+        if not self or not self.env["hub.route"]._hub_connectors_for("picking.ready"):
+            return
+        data = self.env.cr.precommit.data
+        key = "logistics_hub.ready_picking_ids"
+        if key not in data:
+            data[key] = set()
+            pickings = self.browse()
+
+            def emit_ready():
+                pickings.browse(data.pop(key, ())).exists()._hub_emit_ready()
+
+            self.env.cr.precommit.add(emit_ready)
+        data[key].update(self.ids)
+
     def _hub_emit_ready(self):
         """Emit picking.ready once per delivery, the first time it is fully ready to ship."""
         if not self or not self.env["hub.route"]._hub_connectors_for("picking.ready"):
@@ -75,7 +98,7 @@ class StockPicking(models.Model):
                 "name": self.name,
                 "origin": self.origin or None,
                 "scheduled_date": iso_utc(self.scheduled_date),
-                "weight": self._hub_weight_kg(),
+                "weight": self._hub_weight_kg(event_type),
                 "partner": self._hub_partner_data(self.partner_id),
                 "lines": [
                     {
@@ -94,19 +117,24 @@ class StockPicking(models.Model):
             data["shipment"] = self._hub_shipment_data()
         return data
 
-    def _hub_weight_kg(self):
-        """Shipping weight in kg: the picking's own, else its products' weight times quantity."""
+    def _hub_weight_kg(self, event_type):
+        """Shipping weight in kg: the picking's own, else its products' weight times quantity.
+
+        A delivery that just became ready has nothing packed yet, so its weight is its products'
+        weight: computed from the moves already read for the lines, where Odoo's shipping weight
+        would cost two more queries inside the reservation.
+        """
         self.ensure_one()
-        weight = self.shipping_weight
+        weight = 0.0 if event_type == "picking.ready" else self.shipping_weight
         if not weight:
             for move in self.move_ids.filtered(lambda m: m.state != "cancel"):
                 quantity = move.quantity if move.picked or move.state == "done" else move.product_uom_qty
                 quantity = move.product_uom._compute_quantity(quantity, move.product_id.uom_id, rounding_method="HALF-UP")
                 weight += quantity * move.product_id.weight
-        weight_uom = self.env["product.template"]._get_weight_uom_id_from_ir_config_parameter()
-        kilogram = self.env.ref("uom.product_uom_kgm")
-        if weight and weight_uom != kilogram:
-            weight = weight_uom._compute_quantity(weight, kilogram, round=False)
+        # product weights are in kg unless configured in lb (product's _get_weight_uom_id_from_ir_config_parameter);
+        # read the parameter (cached) rather than the UoM records, which costs two queries per event
+        if weight and self.env["ir.config_parameter"].sudo().get_param("product.weight_in_lbs") == "1":
+            weight = self.env.ref("uom.product_uom_lb")._compute_quantity(weight, self.env.ref("uom.product_uom_kgm"), round=False)
         return round(weight, 3)
 
     def _hub_shipment_data(self):

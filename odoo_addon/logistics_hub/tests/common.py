@@ -62,13 +62,20 @@ class HubCase(TransactionCase):
             ],
         })
 
+    def _at_commit(self):
+        """Run what a commit runs before committing (ORM flush, precommit hooks): picking.ready is
+        checked there (stock.picking._hub_emit_ready_at_commit), and a test transaction never commits."""
+        self.env.cr.flush()
+
     def _events(self, record, event_type=None, direction="out"):
+        self._at_commit()
         domain = [("res_model", "=", record._name), ("res_id", "=", record.id), ("direction", "=", direction)]
         if event_type:
             domain.append(("event_type", "=", event_type))
         return self.env["hub.event"].search(domain, order="id")
 
     def _sync_state(self, record, connector):
+        self._at_commit()
         return self.env["hub.sync.state"].search([
             ("res_model", "=", record._name), ("res_id", "=", record.id), ("connector_id", "=", connector.id),
         ])

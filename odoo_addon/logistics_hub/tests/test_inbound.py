@@ -12,6 +12,7 @@ class TestInbound(HubCase):
         super().setUp()
         self.order = self._create_order()
         self.order.action_confirm()
+        self._at_commit()  # the confirmation commits (and sends picking.ready) before any callback
         self.picking = self.order.picking_ids
         self.move = self.picking.move_ids
         self.assertEqual(self.picking.state, "assigned")

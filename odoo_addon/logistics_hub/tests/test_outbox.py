@@ -104,6 +104,22 @@ class TestOutbox(HubCase):
         self.assertEqual(picking.state, "assigned")
         self.assertEqual(len(self._events(picking, "picking.ready")), 1)
 
+    def test_picking_ready_is_written_once_at_commit_however_often_stock_is_reserved(self):
+        order = self._create_order()
+        order.action_confirm()
+        picking = order.picking_ids
+        ready = [("event_type", "=", "picking.ready"), ("res_model", "=", "stock.picking"), ("res_id", "=", picking.id)]
+        self.assertFalse(self.env["hub.event"].search(ready), "checked just before commit, not at each reservation")
+        picking.action_assign()
+        picking.do_unreserve()
+        picking.action_assign()
+        self._at_commit()
+        self.assertEqual(self.env["hub.event"].search_count(ready), 1)
+        picking.do_unreserve()
+        picking.action_assign()
+        self._at_commit()
+        self.assertEqual(self.env["hub.event"].search_count(ready), 1, "announced once per delivery")
+
     def test_correlation_id_survives_savepoints(self):
         # Odoo empties cr.precommit.data at every savepoint; a flow must keep one id regardless.
         HubEvent = self.env["hub.event"]
