@@ -8,7 +8,7 @@ import statistics
 import time
 
 env = env  # noqa: F821  (provided by odoo-bin shell)
-ROUNDS, PER_ROUND = 10, 20
+ROUNDS, PER_ROUND = 20, 15
 
 partner = env["res.partner"].create({"name": "Bench Customer", "street": "1 Bench St", "city": "Ghent", "zip": "9000"})
 product = env["product.product"].create({"name": "Bench Box", "type": "consu", "is_storable": True, "default_code": "BENCH-1"})

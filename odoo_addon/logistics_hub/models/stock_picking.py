@@ -2,6 +2,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..hub.envelope import iso_utc
 from ..hub.incidents import tracking_exception_reason
@@ -70,7 +71,7 @@ class StockPicking(models.Model):
             pickings = self.browse()
 
             def emit_ready():
-                pickings.browse(data.pop(key, ())).exists()._hub_emit_ready()
+                pickings.browse(data.pop(key, ()))._hub_emit_ready()
 
             self.env.cr.precommit.add(emit_ready)
         data[key].update(self.ids)
@@ -79,16 +80,21 @@ class StockPicking(models.Model):
         """Emit picking.ready once per delivery, the first time it is fully ready to ship."""
         if not self or not self.env["hub.route"]._hub_connectors_for("picking.ready"):
             return
-        ready = self.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "assigned")
-        if not ready:
-            return
-        announced = set(self.env["hub.event"].sudo().search([
-            ("direction", "=", "out"),
-            ("event_type", "=", "picking.ready"),
-            ("res_model", "=", self._name),
-            ("res_id", "in", ready.ids),
-        ]).mapped("res_id"))
-        ready.filtered(lambda p: p.id not in announced)._hub_emit("picking.ready")
+        # One query for "still exists, outgoing, ready, never announced": this runs in the commit of
+        # every reservation. Like the payload, it must not depend on what the user may read.
+        self.flush_model(["state", "picking_type_id"])
+        self.env.cr.execute(SQL(
+            """SELECT picking.id
+                 FROM stock_picking picking
+                 JOIN stock_picking_type type ON type.id = picking.picking_type_id
+                WHERE picking.id = ANY(%s) AND picking.state = 'assigned' AND type.code = 'outgoing'
+                  AND NOT EXISTS (SELECT 1 FROM hub_event event
+                                   WHERE event.direction = 'out' AND event.event_type = 'picking.ready'
+                                     AND event.res_model = 'stock.picking' AND event.res_id = picking.id)
+                ORDER BY picking.id""",
+            self.ids,
+        ))
+        self.browse([picking_id for picking_id, in self.env.cr.fetchall()])._hub_emit("picking.ready")
 
     def _hub_event_payload(self, event_type):
         self.ensure_one()
