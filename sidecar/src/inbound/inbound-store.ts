@@ -8,7 +8,7 @@ import { type InboundJob, QUEUES } from '../queues.ts'
 const INBOUND_NAMESPACE = '6f1c7d1e-6c8b-4b52-9c55-3f0f3c1d2a10'
 const PURGE_EVERY_MS = 3_600_000
 
-export const inboundJobId = (connectorCode: string, messageId: string): string => uuidv5(`${connectorCode}:${messageId}`, INBOUND_NAMESPACE)
+const inboundJobId = (connectorCode: string, messageId: string): string => uuidv5(`${connectorCode}:${messageId}`, INBOUND_NAMESPACE)
 
 interface Pending { id: string, job: InboundJob, resolve: (stored: boolean) => void, reject: (err: unknown) => void }
 
