@@ -41,6 +41,11 @@ const schema = z.object({
   HUB_WORKER_POLL_SECONDS: z.coerce.number().min(0.5).default(1),
   /** seconds between retries of Odoo write-back and inbound apply while Odoo is unreachable */
   HUB_ODOO_RETRY_SECONDS: z.coerce.number().int().min(1).default(5),
+  /** least time an Odoo-bound job (write-back, callback apply) may stay active before it counts as abandoned by a dead worker */
+  HUB_ODOO_EXPIRE_SECONDS: z.coerce.number().int().min(5).default(60),
+  /** self-check schedule (cron, UTC; one replica runs it) and how old a finding must be before it counts */
+  HUB_SELF_CHECK_CRON: z.string().default('* * * * *'),
+  HUB_SELF_CHECK_GRACE_SECONDS: z.coerce.number().int().min(1).default(300),
   /** partner circuit breaker: failure percentage that opens it, calls before it counts, ms before a trial call */
   HUB_BREAKER_ERROR_PCT: z.coerce.number().min(1).max(100).default(50),
   HUB_BREAKER_VOLUME: z.coerce.number().int().min(1).default(3),

@@ -9,8 +9,10 @@ export const QUEUES = {
   inbound: 'hub-inbound',
   trackingPoll: 'hub-tracking-poll',
   reconcile: 'hub-reconcile',
-  /** Odoo rejected the item itself (not an outage): kept for a person, never retried blindly */
-  odooRejected: 'hub-odoo-rejected'
+  /** items Odoo refused on their own (not an outage): reported to Odoo as exceptions a person can apply again */
+  odooRejected: 'hub-odoo-rejected',
+  /** invariants checked and repaired (workers/self-check.ts) */
+  selfCheck: 'hub-self-check'
 } as const
 
 export interface DeliverJob { event_id: number, event_uuid: string, connector_id: number, correlation_id: string, error?: string, attempt?: number }
@@ -27,22 +29,43 @@ export interface WritebackJob {
   correlation_id: string
 }
 
+/** An item Odoo refused on its own; exactly the shape of `hub.exception.hub_park` items (docs/contract.md). */
+export interface ParkedJob {
+  kind: 'inbound' | 'writeback'
+  connector_code: string | null
+  /** inbound `<connector>:<message id>`, writeback `<event uuid>:<attempt>:<status>`: Odoo keeps one exception per key */
+  key: string
+  item: unknown
+  error: string
+  correlation_id: string | null
+}
+
 export interface InboundJob { connector_code: string, message: { id: string, type: string, correlation_id: string | null, data: Record<string, unknown> } }
 
 /**
- * Write-back and inbound apply only fail while Odoo is unreachable, so they retry at a steady pace for
- * a long time (a week at the default 5 s) instead of dead-lettering: nothing is lost during an outage.
+ * Odoo-bound queues (write-back, inbound apply, parked items, dead-letter bookkeeping) only fail while
+ * Odoo or the database is unavailable (items Odoo refuses are parked, not failed), so they retry at a
+ * steady pace for a long time (a week at the default 5 s) instead of dead-lettering: nothing is lost
+ * during an outage. A job whose worker died comes back after `expireInSeconds`.
  */
 export async function createQueues (boss: PgBoss, config: Config): Promise<void> {
-  const odooRetry = { retryLimit: Math.ceil(7 * 24 * 3600 / config.HUB_ODOO_RETRY_SECONDS), retryDelay: config.HUB_ODOO_RETRY_SECONDS, retryBackoff: false, expireInSeconds: 120 }
-  await boss.createQueue(QUEUES.deliverDead, { name: QUEUES.deliverDead, retryLimit: odooRetry.retryLimit, retryDelay: odooRetry.retryDelay })
-  await boss.createQueue(QUEUES.odooRejected, { name: QUEUES.odooRejected })
-  await boss.createQueue(QUEUES.deliver, { name: QUEUES.deliver, deadLetter: QUEUES.deliverDead, expireInSeconds: 300 })
-  await boss.createQueue(QUEUES.writeback, { name: QUEUES.writeback, ...odooRetry })
-  await boss.createQueue(QUEUES.inbound, { name: QUEUES.inbound, ...odooRetry })
-  // a missed minute is simply polled at the next one: no retries
-  await boss.createQueue(QUEUES.trackingPoll, { name: QUEUES.trackingPoll, retryLimit: 0, expireInSeconds: 600 })
+  const odooRetry = { retryLimit: Math.ceil(7 * 24 * 3600 / config.HUB_ODOO_RETRY_SECONDS), retryDelay: config.HUB_ODOO_RETRY_SECONDS, retryBackoff: false, expireInSeconds: config.HUB_ODOO_EXPIRE_SECONDS }
+  await ensureQueue(boss, QUEUES.deliverDead, odooRetry)
+  await ensureQueue(boss, QUEUES.odooRejected, odooRetry)
+  await ensureQueue(boss, QUEUES.deliver, { deadLetter: QUEUES.deliverDead, expireInSeconds: 300 })
+  await ensureQueue(boss, QUEUES.writeback, odooRetry)
+  await ensureQueue(boss, QUEUES.inbound, odooRetry)
+  // a missed run is simply done at the next one: no retries
+  await ensureQueue(boss, QUEUES.trackingPoll, { retryLimit: 0, expireInSeconds: 600 })
   await boss.schedule(QUEUES.trackingPoll, '* * * * *')
-  await boss.createQueue(QUEUES.reconcile, { name: QUEUES.reconcile, retryLimit: 0, expireInSeconds: 900 })
+  await ensureQueue(boss, QUEUES.reconcile, { retryLimit: 0, expireInSeconds: 900 })
   await boss.schedule(QUEUES.reconcile, config.HUB_RECONCILE_CRON)
+  await ensureQueue(boss, QUEUES.selfCheck, { retryLimit: 0, expireInSeconds: 300 })
+  await boss.schedule(QUEUES.selfCheck, config.HUB_SELF_CHECK_CRON)
+}
+
+/** createQueue keeps the options a queue was first created with; an upgrade must apply today's. */
+async function ensureQueue (boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
+  await boss.createQueue(name, { name, ...options })
+  await boss.updateQueue(name, { name, ...options })
 }

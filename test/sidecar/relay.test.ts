@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import PgBoss from 'pg-boss'
+import { JobQueue } from '../../sidecar/src/db/job-queue.ts'
 import { createPool } from '../../sidecar/src/db/pool.ts'
 import { loadConfig } from '../../sidecar/src/config.ts'
 import { createLogger } from '../../sidecar/src/observability/logger.ts'
@@ -25,7 +26,7 @@ describe('outbox relay', () => {
   /** one relay process: its own pool, looping until the outbox is empty */
   async function relayUntilEmpty (): Promise<number> {
     const pool = createPool(db.url, 2)
-    const deps = { pool, boss, logger: createLogger('silent'), metrics: createMetrics(), batchSize: 25, minExpireSeconds: 60 }
+    const deps = { pool, jobs: new JobQueue(boss), logger: createLogger('silent'), metrics: createMetrics(), batchSize: 25, minExpireSeconds: 60 }
     let total = 0
     for (let moved = -1; moved !== 0;) { moved = await relayBatch(deps); total += moved }
     await pool.end()

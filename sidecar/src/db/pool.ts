@@ -29,8 +29,3 @@ export async function withTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolCli
     client.release()
   }
 }
-
-/** Adapts a pg client to pg-boss's `db` option so jobs are inserted inside our transaction. */
-export function bossDb (client: pg.PoolClient | pg.Pool): { executeSql: (text: string, values: unknown[]) => Promise<{ rows: any[] }> } {
-  return { executeSql: (text, values) => client.query(text, values as any[]) }
-}

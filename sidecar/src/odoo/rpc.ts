@@ -1,5 +1,6 @@
 import { request } from 'undici'
 import { OdooRpcError, OdooUnavailableError, errorMessage } from '../errors.ts'
+import { isOdooUnavailable } from './odoo-error-kind.ts'
 
 export interface OdooSettings { url: string, db: string, user: string, password: string, timeoutMs?: number }
 
@@ -61,7 +62,10 @@ export class OdooClient {
     }
     if (body.error) {
       const name = body.error.data?.name ?? 'odoo.error'
-      throw new OdooRpcError(body.error.data?.message ?? body.error.message, name)
+      const message = body.error.data?.message ?? body.error.message
+      // a database outage or a concurrency failure Odoo gave up on: the same call will work later
+      if (isOdooUnavailable(name, message)) throw new OdooUnavailableError(`Odoo unavailable (${name}): ${message}`)
+      throw new OdooRpcError(message, name)
     }
     return body.result
   }

@@ -1,14 +1,14 @@
-import type PgBoss from 'pg-boss'
 import type { Connector } from '../adapters/types.ts'
 import { connectorsByIds } from '../db/connector-plans.ts'
 import { claimLaneHeads, markQueued } from '../db/outbox-plans.ts'
+import type { JobQueue } from '../db/job-queue.ts'
 import { type Pool, withTransaction } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES } from '../queues.ts'
 import { deliveryJobOptions } from './job-options.ts'
 
-export interface RelayDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, batchSize: number, minExpireSeconds: number }
+export interface RelayDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics, batchSize: number, minExpireSeconds: number }
 
 interface ClaimedEvent { id: number, uuid: string, event_type: string, connector_id: number, correlation_id: string }
 
@@ -17,7 +17,7 @@ interface ClaimedEvent { id: number, uuid: string, event_type: string, connector
  * so concurrent relays split the work), the jobs are inserted through the same connection and the rows
  * are marked `queued` in the same transaction. Either all of it commits or none of it does.
  */
-export async function relayBatch ({ pool, boss, logger, metrics, batchSize, minExpireSeconds }: RelayDeps): Promise<number> {
+export async function relayBatch ({ pool, jobs: queue, logger, metrics, batchSize, minExpireSeconds }: RelayDeps): Promise<number> {
   const moved = await withTransaction(pool, async client => {
     const { rows } = await client.query<ClaimedEvent>(claimLaneHeads(batchSize))
     if (rows.length === 0) return []
@@ -29,10 +29,8 @@ export async function relayBatch ({ pool, boss, logger, metrics, batchSize, minE
       // a deleted connector still gets a job: the worker dead-letters it with a reason a person can read
       return { name: QUEUES.deliver, data, ...(connector ? deliveryJobOptions(connector, minExpireSeconds) : { retryLimit: 0 }) }
     })
-    // insert() silently skips jobs whose queue does not exist; marking those events queued would lose them
-    let inserted = 0
-    await boss.insert(jobs, { db: { executeSql: async (text, values) => { const r = await client.query(text, values); inserted = r.rowCount ?? 0; return r } } })
-    if (inserted !== jobs.length) throw new Error(`pg-boss accepted ${inserted} of ${jobs.length} delivery jobs`)
+    // throws unless every job was stored: marking an event queued without its job would lose it
+    await queue.insert(client, jobs)
     await client.query(markQueued(rows.map(r => r.id)))
     return rows
   })

@@ -1,27 +1,31 @@
 import type PgBoss from 'pg-boss'
 import { markFinished, notifyRelay } from '../db/outbox-plans.ts'
-import { type Pool, bossDb, withTransaction } from '../db/pool.ts'
+import type { JobQueue } from '../db/job-queue.ts'
+import { type Pool, withTransaction } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES } from '../queues.ts'
 import { writeback } from './deliver.ts'
 
-export interface DeadLetterDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics }
+export interface DeadLetterDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics }
 
 /**
  * Consumes the delivery dead-letter queue. pg-boss writes the dead-letter job in the same statement that
  * fails the last attempt, so doing the bookkeeping here (rather than in the failing worker) survives a
  * crash at any point: the event is closed as `dead` (its record's later events may then flow), Odoo is
- * told, and the row stays in the outbox for replay. The job's `output` holds pg-boss's copy of the error.
+ * told, and the row stays in the outbox for replay. The job is completed in the same transaction, so a
+ * crash before it commits leaves the job active to be retried, and after it nothing is left to do.
+ * The job's `output` holds pg-boss's copy of the error.
  */
-export async function deadLetterJob ({ pool, boss, logger, metrics }: DeadLetterDeps, job: PgBoss.JobWithMetadata<DeliverJob>): Promise<void> {
+export async function deadLetterJob ({ pool, jobs, logger, metrics }: DeadLetterDeps, job: PgBoss.JobWithMetadata<DeliverJob>): Promise<void> {
   const reason = job.data.error ?? outputMessage(job.output) ?? 'delivery attempts exhausted'
   const attempt = job.data.attempt ?? job.retryLimit + 1
   const closed = await withTransaction(pool, async client => {
     const { rows: [closed] } = await client.query<{ lane_has_next: boolean }>(markFinished([job.data.event_id], 'dead'))
+    await jobs.complete(client, QUEUES.deliverDead, [job.id])
     if (!closed) return false
     const dead = writeback({ uuid: job.data.event_uuid, correlation_id: job.data.correlation_id }, 'dead', attempt, reason, null)
-    await boss.send(QUEUES.writeback, dead, { db: bossDb(client) })
+    await jobs.insert(client, [{ name: QUEUES.writeback, data: dead }])
     if (closed.lane_has_next) await client.query(notifyRelay())
     return true
   })

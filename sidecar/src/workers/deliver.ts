@@ -4,7 +4,8 @@ import { CARRIER_ADAPTERS, adapterFor, carrierAdapterFor } from '../adapters/reg
 import type { Connector, DeliveryContext, DeliveryResult } from '../adapters/types.ts'
 import { activeConnectorsByAdapters, connectorsByIds, routeCarrierRule } from '../db/connector-plans.ts'
 import { getOutboundEvents, markFinished, notifyRelay } from '../db/outbox-plans.ts'
-import { type Pool, bossDb, withTransaction } from '../db/pool.ts'
+import type { JobQueue } from '../db/job-queue.ts'
+import { type Pool, withTransaction } from '../db/pool.ts'
 import { PermanentError, RetryableError, errorMessage } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -14,7 +15,7 @@ import type { CarrierRule } from '../shipping/rate-shop.ts'
 import { type OutboundEventRow, toEnvelope } from './envelope.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
-export interface DeliverDeps { pool: Pool, boss: PgBoss, logger: Logger, metrics: Metrics, rateLimiter: RateLimiter, breakers: BreakerRegistry }
+export interface DeliverDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics, rateLimiter: RateLimiter, breakers: BreakerRegistry }
 
 type Job = PgBoss.JobWithMetadata<DeliverJob>
 
@@ -27,16 +28,18 @@ type Outcome =
 
 /**
  * Delivers a fetched batch of queued outbox events, partner calls running concurrently (events of one
- * record are never in the same batch: the relay queues one per lane). Outcomes are then recorded with
- * as few round trips as possible:
- * - delivered: closed and their `sent` write-backs queued in ONE transaction, relay woken if a lane has
- *   a next event;
- * - retryable failure: a `failed` write-back, and the job failed so pg-boss retries it with the
- *   connector's backoff, or on the last attempt moves it to the dead-letter queue;
- * - permanent failure (partner said no, or misconfiguration): straight to the dead-letter queue.
- * Each job is completed in the same transaction that records its outcome (runs in a FetchLoop). A
- * redelivered job whose event is already closed does nothing (a crash between the partner call and
- * the close resends; partners dedupe on the event id).
+ * record are never in the same batch: the relay queues one per lane). Every outcome of the batch is then
+ * recorded in ONE transaction, together with the completion or failure of its job:
+ * - delivered: event closed, `sent` write-back queued, job completed, relay woken if a lane has a next
+ *   event;
+ * - retryable failure: `failed` write-back queued and the job failed, so pg-boss retries it with the
+ *   connector's backoff, or on the last attempt moves it to the dead-letter queue (same statement);
+ * - permanent failure (partner said no, or misconfiguration): dead-letter job queued, job completed.
+ * Crash windows: before that commit nothing of the batch is recorded, the jobs stay active, expire
+ * (HUB_DELIVERY_EXPIRE_SECONDS) and are delivered again (partners dedupe on the event id, which is the
+ * webhook-id and Idempotency-Key); after it everything is. A redelivered job whose event is already
+ * closed does nothing. A queued event without any live job (which only a bug or a hand-edited database
+ * can produce) is found and requeued by the self-check (workers/self-check.ts).
  */
 export async function deliverBatch (deps: DeliverDeps, jobs: Job[]): Promise<void> {
   const { pool } = deps
@@ -82,31 +85,24 @@ async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | u
   }
 }
 
-async function recordOutcomes ({ pool, boss }: DeliverDeps, outcomes: Outcome[]): Promise<void> {
+async function recordOutcomes ({ pool, jobs }: DeliverDeps, outcomes: Outcome[]): Promise<void> {
   const delivered = outcomes.filter(o => o.kind === 'delivered')
   const rejected = outcomes.filter(o => o.kind === 'rejected')
-  const done = outcomes.filter(o => o.kind !== 'failed').map(o => o.job.id)
-  if (done.length) {
-    await withTransaction(pool, async client => {
-      const db = bossDb(client)
-      if (delivered.length) {
-        const { rows } = await client.query<{ lane_has_next: boolean }>(markFinished(delivered.map(o => o.event.id), 'delivered'))
-        const sent = delivered.map(o => writeback(o.event, 'sent', o.job.retryCount + 1, null, o.result.externalRef, o.result.details))
-        await boss.insert(sent.map(data => ({ name: QUEUES.writeback, data })), { db })
-        if (rows.some(r => r.lane_has_next)) await client.query(notifyRelay())
-      }
-      if (rejected.length) {
-        await boss.insert(rejected.map(o => ({ name: QUEUES.deliverDead, data: { ...o.job.data, error: o.reason, attempt: o.job.retryCount + 1 } })), { db })
-      }
-      await boss.complete(QUEUES.deliver, done, { db })
-    })
-  }
   const failed = outcomes.filter(o => o.kind === 'failed')
-  const retried = failed.filter(o => !o.final)
-  if (retried.length) {
-    await boss.insert(retried.map(o => ({ name: QUEUES.writeback, data: writeback(o.event, 'failed', o.job.retryCount + 1, o.reason, null) })))
-  }
-  for (const o of failed) await boss.fail(QUEUES.deliver, o.job.id, { message: o.reason })
+  const done = outcomes.filter(o => o.kind !== 'failed').map(o => o.job.id)
+  await withTransaction(pool, async client => {
+    if (delivered.length) {
+      const { rows } = await client.query<{ lane_has_next: boolean }>(markFinished(delivered.map(o => o.event.id), 'delivered'))
+      const sent = delivered.map(o => writeback(o.event, 'sent', o.job.retryCount + 1, null, o.result.externalRef, o.result.details))
+      await jobs.insert(client, sent.map(data => ({ name: QUEUES.writeback, data })))
+      if (rows.some(r => r.lane_has_next)) await client.query(notifyRelay())
+    }
+    await jobs.insert(client, rejected.map(o => ({ name: QUEUES.deliverDead, data: { ...o.job.data, error: o.reason, attempt: o.job.retryCount + 1 } })))
+    await jobs.complete(client, QUEUES.deliver, done)
+    // a last attempt's failure is reported by the dead-letter consumer, with the final reason
+    await jobs.insert(client, failed.filter(o => !o.final).map(o => ({ name: QUEUES.writeback, data: writeback(o.event, 'failed', o.job.retryCount + 1, o.reason, null) })))
+    for (const o of failed) await jobs.fail(client, QUEUES.deliver, [o.job.id], o.reason)
+  })
 }
 
 async function callPartner (deps: DeliverDeps, connector: Connector | undefined, event: OutboundEventRow, logger: Logger) {
