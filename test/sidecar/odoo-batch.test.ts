@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, it } from 'node:test'
+import PgBoss from 'pg-boss'
+import { loadConfig } from '../../sidecar/src/config.ts'
+import { JobQueue } from '../../sidecar/src/db/job-queue.ts'
+import { OdooRpcError, OdooUnavailableError } from '../../sidecar/src/errors.ts'
+import { createLogger } from '../../sidecar/src/observability/logger.ts'
+import { createMetrics } from '../../sidecar/src/observability/metrics.ts'
+import { isOdooUnavailable } from '../../sidecar/src/odoo/odoo-error-kind.ts'
+import { QUEUES, createQueues } from '../../sidecar/src/queues.ts'
+import { applyInOdoo } from '../../sidecar/src/workers/odoo-batch.ts'
+import { jobsIn } from '../support/fixtures.ts'
+import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
+
+describe('Odoo errors: unavailable or refused', () => {
+  // names as Odoo 18 serialises them over JSON-RPC (odoo/http.py serialize_exception)
+  const cases: Array<[string, string, boolean]> = [
+    ['psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update', true],
+    ['psycopg2.errors.DeadlockDetected', 'deadlock detected', true],
+    ['psycopg2.errors.LockNotAvailable', 'could not obtain lock on row in relation "stock_quant"', true],
+    ['psycopg2.OperationalError', 'connection to server at "127.0.0.1", port 5433 failed: Connection refused', true],
+    ['psycopg2.errors.AdminShutdown', 'terminating connection due to administrator command', true],
+    ['psycopg2.InterfaceError', 'connection already closed', true],
+    ['psycopg2.pool.PoolError', 'The Connection Pool Is Full', true],
+    ['psycopg2.errors.QueryCanceled', 'canceling statement due to statement timeout', true],
+    ['odoo.exceptions.ValidationError', 'Result 3 is malformed: status must be one of sent, failed, dead, acknowledged.', false],
+    ['odoo.exceptions.UserError', 'Unknown or inactive connector: wms-x', false],
+    ['odoo.exceptions.AccessError', 'Only Logistics Hub managers may apply partner messages.', false],
+    ['builtins.KeyError', "'picking_id'", false]
+  ]
+  for (const [name, message, unavailable] of cases) {
+    it(`${name} is ${unavailable ? 'unavailable (retry)' : 'a refusal'}`, () => { assert.equal(isOdooUnavailable(name, message), unavailable) })
+  }
+})
+
+/** How a batch of Odoo-bound jobs is settled for each kind of answer, on real pg-boss jobs. */
+describe('applying a batch in Odoo', () => {
+  let db: TestDatabase
+  let boss: PgBoss
+  let jobs: JobQueue
+  const logger = createLogger('silent')
+  type Item = { n: number }
+  const park = (item: Item, reason: string) => ({ kind: 'writeback' as const, connector_code: null, key: String(item.n), item, error: reason, correlation_id: null })
+
+  before(async () => {
+    db = await createTestDatabase()
+    boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false })
+    await boss.start()
+    await createQueues(boss, loadConfig({ DATABASE_URL: db.url, ODOO_URL: 'http://x.test', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x' }))
+    jobs = new JobQueue(boss)
+  })
+  after(async () => { await boss.stop({ graceful: false }); await db.drop() })
+  beforeEach(async () => { await db.pool.query('DELETE FROM pgboss.job') })
+
+  async function batchOf (count: number): Promise<Array<PgBoss.JobWithMetadata<Item>>> {
+    for (let n = 1; n <= count; n++) await jobs.insert(db.pool, [{ name: QUEUES.writeback, data: { n } }]) // created_on gives arrival order
+    return await boss.fetch<Item>(QUEUES.writeback, { batchSize: count, includeMetadata: true })
+  }
+  const run = async (batch: Array<PgBoss.JobWithMetadata<Item>>, call: (items: Item[]) => Promise<void>) =>
+    await applyInOdoo({ pool: db.pool, jobs, logger, metrics: createMetrics() }, QUEUES.writeback, batch, call, park)
+  const states = async () => Object.fromEntries((await jobsIn(db.pool, QUEUES.writeback)).map(j => [j.data.n, j.state]))
+  const parked = async () => (await jobsIn(db.pool, QUEUES.odooRejected)).map(j => j.data.key)
+
+  it('retries the whole batch while Odoo is unavailable, parking nothing', async () => {
+    const batch = await batchOf(3)
+    await run(batch, async () => { throw new OdooUnavailableError('Odoo unavailable (psycopg2.errors.SerializationFailure): could not serialize access') })
+    assert.deepEqual(await states(), { 1: 'retry', 2: 'retry', 3: 'retry' })
+    assert.deepEqual(await parked(), [])
+  })
+
+  it('applies the others and parks only the item Odoo refuses on its own, calling in arrival order', async () => {
+    const batch = await batchOf(4)
+    const calls: number[][] = []
+    await run(batch, async items => {
+      calls.push(items.map(i => i.n))
+      if (items.some(i => i.n === 3)) throw new OdooRpcError('Result 0 is malformed', 'odoo.exceptions.ValidationError')
+    })
+    assert.deepEqual(calls, [[1, 2, 3, 4], [1], [2], [3], [4]])
+    assert.deepEqual(await states(), { 1: 'completed', 2: 'completed', 3: 'completed', 4: 'completed' })
+    assert.deepEqual(await parked(), ['3'])
+  })
+
+  it('stops at the first outage while splitting: later items wait behind earlier ones', async () => {
+    const batch = await batchOf(4)
+    let odooUp = true
+    await run(batch, async items => {
+      if (items.length > 1) throw new OdooRpcError('Result 1 is malformed', 'odoo.exceptions.ValidationError')
+      if (items[0]!.n === 2) odooUp = false
+      if (!odooUp) throw new OdooUnavailableError('Odoo unreachable: connect ECONNREFUSED')
+    })
+    assert.deepEqual(await states(), { 1: 'completed', 2: 'retry', 3: 'retry', 4: 'retry' })
+    assert.deepEqual(await parked(), [])
+  })
+
+  it('waits, rather than parks, when Odoo refuses the sidecar user itself', async () => {
+    const batch = await batchOf(2)
+    await run(batch, async () => { throw new OdooRpcError('Only Logistics Hub managers may apply partner messages.', 'odoo.exceptions.AccessError') })
+    assert.deepEqual(await states(), { 1: 'retry', 2: 'retry' })
+    assert.deepEqual(await parked(), [])
+  })
+})
