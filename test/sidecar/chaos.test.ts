@@ -33,6 +33,9 @@ class Replica {
 
   kill (): void { this.#child?.kill('SIGKILL') }
 
+  /** still running: it did not exit on its own (a dependency outage must never end the process) */
+  alive (): boolean { return this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null }
+
   async stop (): Promise<void> {
     const child = this.#child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
@@ -118,6 +121,8 @@ describe('chaos: nothing lost, nothing duplicated', { timeout: 240_000 }, () => 
     await postgres.stop() // both replicas lose every connection
     await sleep(1500)
     await postgres.start()
+    await sleep(2000)
+    assert.deepEqual(replicas.map(r => r.alive()), [true, true], 'both replicas outlived the PostgreSQL restart')
     await wave(3)
     replicas[1]!.kill()
     await wave(4)
