@@ -7,6 +7,7 @@ import pg from 'pg'
 import { benchGateway } from './gateway.ts'
 import { benchInbound } from './inbound.ts'
 import { benchOutbox } from './outbox.ts'
+import { benchRecovery } from './recovery.ts'
 
 /**
  * `npm run bench`: figures, never assertions. Each benchmark runs against a fresh database on a
@@ -34,6 +35,7 @@ async function database (name: string): Promise<string> {
 try {
   const only = process.argv.slice(2)
   if (!only.length || only.includes('outbox')) await benchOutbox(await database('bench_outbox'))
+  if (!only.length || only.includes('recovery')) await benchRecovery(await database('bench_recovery'))
   if (!only.length || only.includes('inbound')) await benchInbound(await database('bench_inbound'))
   if (!only.length || only.includes('gateway')) await benchGateway()
   if (!only.length || only.includes('odoo')) {

@@ -24,9 +24,9 @@ const schema = z.object({
   /** pg-boss schema */
   HUB_BOSS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('pgboss'),
   /** pg-boss maintenance (expires jobs of crashed workers, archives); lower means faster crash recovery */
-  HUB_BOSS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).default(60),
+  HUB_BOSS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).default(15),
   /** least time a delivery job may stay active before pg-boss considers its worker dead and retries it */
-  HUB_DELIVERY_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(60),
+  HUB_DELIVERY_EXPIRE_SECONDS: z.coerce.number().int().min(1).default(30),
   /** outbox polling fallback when a NOTIFY is missed */
   HUB_RELAY_POLL_MS: z.coerce.number().int().min(50).default(2000),
   /** outbox rows moved per relay transaction */
