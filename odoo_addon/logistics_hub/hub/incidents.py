@@ -1,4 +1,7 @@
-"""Which delivery results and tracking events open a ``hub.exception``, and for what reason."""
+"""Which delivery results and tracking events open a ``hub.exception``, and for what reason; how refused
+items are parked as exceptions."""
+import hashlib
+
 from .lifecycle import INCIDENT_STATUSES
 
 EXCEPTION_REASONS = (
@@ -52,3 +55,33 @@ def tracking_exception_reason(status, reason):
     if reason in EXCEPTION_REASONS:
         return reason
     return "delivery_failed" if status == "delivery_failed" else "other"
+
+
+# Items Odoo refused (a partner message, a delivery result), kept as exceptions that store them so
+# that nothing the sidecar was given vanishes; a person applies them again (docs/contract.md).
+PARKED_REASONS = {"inbound": "inbound_rejected", "writeback": "writeback_rejected"}
+# What applying a parked item again may answer when nothing is left to do: it was applied now, or had
+# been meanwhile, or it no longer applies to anything.
+SETTLED_OUTCOMES = ("applied", "duplicate", "ignored", "stale", "unknown_event")
+
+
+def inbound_park_key(connector_code, message_id):
+    """Key of a parked partner message: the connector's code and the partner's message id.
+
+    The sidecar builds the same keys for what it parks itself (``hub.exception.hub_park``); a
+    delivery result's is ``<event_uuid>:<attempt>:<status>``, one attempt's outcome of one event.
+    """
+    return f"{connector_code}:{message_id}"
+
+
+def parked_connector_code(key):
+    """The connector code an inbound key starts with (codes hold no ':'), or None."""
+    code, separator, _message_id = (key or "").partition(":")
+    return code if separator and code else None
+
+
+def park_occurrence_key(kind, key, error):
+    """One occurrence per item and error: a replayed call parks the same item with the same error and
+    counts once; the same item refused for another reason counts again."""
+    digest = hashlib.sha256((error or "").encode()).hexdigest()[:16]
+    return f"parked:{kind}:{key}:{digest}"

@@ -7,6 +7,8 @@ from .lifecycle import SHIPMENT_RANK
 from .status import RESULT_STATUSES
 
 MAX_BATCH = 500
+# What the sidecar may park (hub.exception.hub_park): a partner message or a delivery result.
+PARK_KINDS = ("inbound", "writeback")
 
 
 class MessageError(ValueError):
@@ -111,6 +113,27 @@ def check_inbound(item, index):
         "type": item["type"],
         "correlation_id": _optional_str(item, "correlation_id", where),
         "data": item.get("data"),
+    }
+
+
+def check_park(item, index):
+    """An item of ``hub.exception.hub_park``: something Odoo refused, as the sidecar sent it, normalised."""
+    where = f"items[{index}]"
+    kind = item.get("kind")
+    if kind not in PARK_KINDS:
+        raise MessageError(f"{where}: 'kind' must be one of {', '.join(PARK_KINDS)}, got {kind!r}")
+    for key in ("key", "error"):
+        if not isinstance(item.get(key), str) or not item[key]:
+            raise MessageError(f"{where}: '{key}' is required and must be a non-empty string")
+    if not isinstance(item.get("item"), dict):
+        raise MessageError(f"{where}: 'item' must be an object (the message or result as it was sent)")
+    return {
+        "kind": kind,
+        "connector_code": _optional_str(item, "connector_code", where),
+        "key": item["key"],
+        "item": item["item"],
+        "error": item["error"],
+        "correlation_id": _optional_str(item, "correlation_id", where),
     }
 
 

@@ -1,22 +1,38 @@
 import logging
 
+import psycopg2
 from psycopg2 import errors as pg_errors
 from psycopg2.extras import Json as PsycopgJson
 
 from odoo import _, api, fields, models, tools
+from odoo.sql_db import PoolError
 from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..hub.envelope import build_envelope, new_message_id
+from ..hub.incidents import inbound_park_key
 from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_inbound, check_tracking_data
 from ..hub.preview import masked_json
 from ..hub.status import FULFILMENT_STAGES, fulfilment_stage, is_late_fulfilment
 
 _logger = logging.getLogger(__name__)
 
-# Concurrency failures must abort the whole call so Odoo's RPC layer retries it: the apply is
-# idempotent by message id, so a replay only redoes what was rolled back.
-RETRYABLE_DB_ERRORS = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
+# The database was busy or unavailable: no verdict on the message. Such a failure must abort the
+# whole call, never become a message's ``error`` (which parks it for a person): Odoo's RPC layer
+# retries concurrency failures (odoo/service/model.py retrying(): serialization, lock, deadlock) and
+# the sidecar calls again later for the others. OperationalError covers those three and every
+# "server busy or gone" SQLSTATE (query cancelled or timed out, shutdown, too many connections, disk
+# full, connection lost); InterfaceError is a connection psycopg2 already closed; PoolError
+# (odoo/sql_db.py) is Odoo's pool out of connections; a session killed while idle and a read-only
+# transaction (which Odoo retries on a read/write cursor; a standby after failover) are the two
+# InternalErrors. The apply is idempotent by message id, so a replay only redoes what was rolled back.
+TRANSIENT_DB_ERRORS = (
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+    PoolError,
+    pg_errors.IdleInTransactionSessionTimeout,
+    pg_errors.ReadOnlySqlTransaction,
+)
 
 
 class HubEvent(models.Model):
@@ -300,7 +316,9 @@ class HubEvent(models.Model):
         """Apply partner callbacks (docs/contract.md); idempotent by message id.
 
         Each message is applied in its own savepoint, so one that fails reports ``error`` and leaves
-        neither a trace nor a half-applied picking, while the others still apply.
+        no half-applied picking, while the others still apply. A refused message is parked in the
+        same transaction as a hub.exception holding it as sent, so it cannot vanish whatever the
+        sidecar does with the answer. A busy or unavailable database fails the whole call instead.
         """
         self._hub_check_manager()
         try:
@@ -316,12 +334,12 @@ class HubEvent(models.Model):
         seen = set(self.search([("uuid", "in", [m["id"] for m in checked])]).mapped("uuid"))
         context = self._hub_inbound_context(connector, checked)
         outcomes = []
-        for message in checked:
+        for message, sent in zip(checked, messages):
             if message["id"] in seen:
                 outcomes.append({"id": message["id"], "outcome": "duplicate"})
                 continue
             seen.add(message["id"])
-            outcomes.append(self._hub_apply_message(connector, message, context))
+            outcomes.append(self._hub_apply_message(connector, message, context, sent))
         return outcomes
 
     @api.model
@@ -352,7 +370,8 @@ class HubEvent(models.Model):
         }
 
     @api.model
-    def _hub_apply_message(self, connector, message, context):
+    def _hub_apply_message(self, connector, message, context, sent):
+        """Apply one checked message; ``sent`` is the message as the sidecar sent it, parked if refused."""
         result = {"id": message["id"]}
         correlation_id = message["correlation_id"]
         try:
@@ -365,7 +384,7 @@ class HubEvent(models.Model):
             if result["outcome"] == "applied" and message["type"] in FULFILMENT_STAGES:
                 # Only once the savepoint is released: a rolled back message reached no stage.
                 context["applied_types"].setdefault(message["data"]["picking_id"], []).append(message["type"])
-        except RETRYABLE_DB_ERRORS:
+        except TRANSIENT_DB_ERRORS:
             raise
         except pg_errors.UniqueViolation:
             # Another transaction recorded the same message id while we were applying it.
@@ -382,7 +401,39 @@ class HubEvent(models.Model):
                 "hub: inbound %s %s from %s rejected: %s correlation_id=%s",
                 message["id"], message["type"], connector.code, result["error"], correlation_id,
             )
+            # After the savepoint: the refusal is kept even though the message changed nothing.
+            exception = self.env["hub.exception"]._hub_park(
+                "inbound", inbound_park_key(connector.code, message["id"]), sent, result["error"],
+                connector=connector, record=self._hub_message_picking(connector, sent),
+                correlation_id=correlation_id,
+            )
+            result["exception"] = exception.name
         return result
+
+    @api.model
+    def _hub_message_picking(self, connector, message):
+        """The delivery a partner message names, as far as it can be found: its ``data.picking_id``
+        when that picking exists, else for tracking the shipment of its tracking number (on this
+        connector first, then on any). Empty when it names none: the message is filed without one."""
+        Picking = self.env["stock.picking"].sudo()
+        data = message.get("data") if isinstance(message, dict) else None
+        if not isinstance(data, dict):
+            return Picking
+        picking_id = data.get("picking_id")
+        if isinstance(picking_id, int) and not isinstance(picking_id, bool) and 0 < picking_id < 2**31:
+            picking = Picking.browse(picking_id).exists()
+            if picking:
+                return picking
+        if message.get("type") != "shipment.tracking":
+            return Picking
+        events = data.get("events") if isinstance(data.get("events"), list) else []
+        numbers = [data.get("tracking_number")] + [e.get("tracking_number") for e in events if isinstance(e, dict)]
+        for number in dict.fromkeys(n for n in numbers if isinstance(n, str) and n):
+            picking = (connector and Picking._hub_find_shipment(connector, number)) or Picking.search(
+                [("hub_tracking_number", "=", number)], order="id desc", limit=1)
+            if picking:
+                return picking
+        return Picking
 
     @api.model
     def _hub_apply_fulfilment(self, connector, message, context):

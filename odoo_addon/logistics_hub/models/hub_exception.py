@@ -3,8 +3,17 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..hub.incidents import DRIFT_REASONS, SETTLED_BY_BOOKING
+from ..hub.incidents import (
+    DRIFT_REASONS,
+    PARKED_REASONS,
+    SETTLED_BY_BOOKING,
+    SETTLED_OUTCOMES,
+    park_occurrence_key,
+    parked_connector_code,
+)
 from ..hub.lifecycle import can_cancel
+from ..hub.messages import MessageError, check_batch, check_park
+from ..hub.preview import masked_json
 
 _logger = logging.getLogger(__name__)
 
@@ -22,8 +31,11 @@ REASON_SELECTION = [
     ("no_carrier_scan", "No carrier scan"),
     ("not_invoiced", "Delivered, not invoiced"),
     ("status_lagging", "Partner status lagging"),
+    ("inbound_rejected", "Partner message not applied"),
+    ("writeback_rejected", "Delivery result not applied"),
     ("other", "Other"),
 ]
+PARKED_KIND_SELECTION = [("inbound", "Partner message"), ("writeback", "Delivery result")]
 OPEN_STATES = ("open", "in_progress")
 # What a Hub User may change: who handles it. Everything else goes through the managers' actions.
 USER_WRITABLE_FIELDS = {"user_id"}
@@ -33,6 +45,8 @@ class HubException(models.Model):
     """Something a person must handle: a booking no carrier took, a rejected delivery, a lost parcel.
 
     One open exception per (record, connector, reason): a repeat counts as another occurrence.
+    A partner message or delivery result Odoo refused is "parked" instead: the exception stores the
+    item as the sidecar sent it, one open per (kind, key), and Apply again re-applies it in Odoo.
     """
 
     _name = "hub.exception"
@@ -68,12 +82,26 @@ class HubException(models.Model):
     occurrence_key = fields.Char(readonly=True, copy=False)
     # The workbench's "what will be resent" (owl_ui issue 6): the envelope a Retry would write now.
     replay_preview = fields.Text(string="Resend Preview", compute="_compute_replay_preview")
+    # A parked item: what Odoo refused, kept exactly as sent so that Apply again can re-apply it.
+    parked_kind = fields.Selection(PARKED_KIND_SELECTION, readonly=True)
+    parked_item = fields.Json(readonly=True, copy=False)
+    parked_key = fields.Char(
+        readonly=True, index=True, copy=False,
+        help="Inbound: <connector code>:<message id>; delivery result: <event uuid>:<attempt>:<status>.",
+    )
+    parked_preview = fields.Text(string="Item Not Applied", compute="_compute_parked_preview")
 
     @api.depends("event_id")
     def _compute_replay_preview(self):
         for exception in self:
             # A fresh snapshot of the record, secrets masked; the message id is drawn when it is written.
             exception.replay_preview = exception.event_id._hub_replay_preview() if exception.event_id else False
+
+    @api.depends("parked_item")
+    def _compute_parked_preview(self):
+        for exception in self:
+            # Shown masked (screens get shared); Apply again uses the stored item unchanged.
+            exception.parked_preview = masked_json(exception.parked_item) if exception.parked_kind else False
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -108,9 +136,14 @@ class HubException(models.Model):
         return True
 
     def action_retry(self):
-        """Replay the event as a NEW outbox row: the sidecar owns the state of the rows it has seen."""
+        """Replay the event as a NEW outbox row: the sidecar owns the state of the rows it has seen.
+
+        A parked exception applies its item again instead (``_hub_apply_parked``).
+        """
         self.ensure_one()
         self._hub_check_actionable()
+        if self.parked_kind:
+            return self._hub_apply_parked()
         event = self.event_id
         if not event:
             raise UserError(_("Exception %s has no event to retry.", self.name))
@@ -126,6 +159,78 @@ class HubException(models.Model):
             type=event.event_type, connector=event.connector_id.name, event=replay.uuid,
         ))
         return True
+
+    def _hub_apply_parked(self):
+        """Apply the parked item again through the RPC method the sidecar calls, which is idempotent:
+        a message or result applied meanwhile changes nothing there.
+
+        Settled (applied, or nothing left to apply) -> resolved. Refused again -> this exception stays
+        open with the new error; the refusal is filed on it, never on a second exception.
+        """
+        connector = self._hub_parked_connector() if self.parked_kind == "inbound" else None
+        Parking = self.with_context(hub_park_exception_id=self.id)
+        try:
+            with self.env.cr.savepoint():
+                if connector:
+                    answer = Parking.env["hub.event"].hub_apply_inbound(connector.code, [self.parked_item])
+                else:
+                    answer = Parking.env["hub.sync.state"].hub_apply_results([self.parked_item])
+            outcome, error = answer[0]["outcome"], answer[0].get("error")
+        except (UserError, ValidationError) as refusal:
+            outcome, error = "error", str(refusal)
+        if outcome in SETTLED_OUTCOMES:
+            self.sudo().state = "resolved"
+            note = _("Applied again by %(user)s: %(outcome)s (%(meaning)s).",
+                     user=self.env.user.name, outcome=outcome, meaning=self._hub_settled_meaning(outcome))
+            self.message_post(body=note)
+            return self._hub_notification("success", _("Applied"), note)
+        error = error or outcome
+        Parking._hub_park(self.parked_kind, self.parked_key, self.parked_item, error)
+        note = _("Applied again by %(user)s, still not applied: %(error)s", user=self.env.user.name, error=error)
+        self.message_post(body=note)
+        return self._hub_notification("warning", _("Still not applied"), note)
+
+    def _hub_parked_connector(self):
+        """The connector a parked partner message is applied on again: its own, or the one its key
+        names when it was unknown at parking time. Raises when it is gone or archived."""
+        self.ensure_one()
+        connector = self.connector_id
+        code = connector.code or parked_connector_code(self.parked_key)
+        if not connector and code:
+            connector = self.env["hub.connector"].with_context(active_test=False).search([("code", "=", code)], limit=1)
+        if not connector:
+            raise UserError(_(
+                "The connector of this partner message (%s) no longer exists: create a connector with "
+                "that code to apply the message again, or resolve the exception.", code or _("unknown"),
+            ))
+        if not connector.active:
+            raise UserError(_(
+                "Connector %s is archived: restore it to apply its message again, or resolve the exception.",
+                connector.name,
+            ))
+        return connector
+
+    @api.model
+    def _hub_settled_meaning(self, outcome):
+        return {
+            "applied": _("Odoo applied it now"),
+            "duplicate": _("it had been applied already; nothing changed"),
+            "ignored": _("stored, but a later stage had been applied already"),
+            "stale": _("a newer result had been applied already; nothing changed"),
+            "unknown_event": _("its outbound event no longer exists; nothing to apply it to"),
+        }[outcome]
+
+    @api.model
+    def _hub_notification(self, kind, title, message):
+        # Closing "next" reloads the form, so the new state and chatter show.
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind, "title": title, "message": message, "sticky": kind != "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_choose_carrier(self):
         self.ensure_one()
@@ -198,6 +303,116 @@ class HubException(models.Model):
             )
             outcomes.append({"index": index, "outcome": "reported", "exception": exception.name})
         return outcomes
+
+    @api.model
+    def hub_park(self, items):
+        """Park items Odoo refused even when sent alone (docs/contract.md), e.g. a malformed result
+        that rejects the whole ``hub_apply_results`` call: each becomes a hub.exception storing it.
+
+        Each item: ``{kind: "inbound"|"writeback", connector_code, key, item, error, correlation_id}``.
+        Idempotent per (kind, key). Returns ``[{index, outcome: "parked", exception}]``.
+        """
+        self.env["hub.event"]._hub_check_manager()
+        try:
+            checked = [check_park(item, i) for i, item in enumerate(check_batch(items, "items"))]
+        except MessageError as error:
+            raise ValidationError(str(error)) from None
+        outcomes = []
+        for index, park in enumerate(checked):
+            if park["kind"] == "inbound":
+                connector, record, correlation_id = self._hub_park_inbound_target(park)
+            else:
+                connector, record, correlation_id = self._hub_park_writeback_target(park)
+            exception = self._hub_park(
+                park["kind"], park["key"], park["item"], park["error"], connector=connector, record=record,
+                correlation_id=park["correlation_id"] or correlation_id,
+            )
+            outcomes.append({"index": index, "outcome": "parked", "exception": exception.name})
+        return outcomes
+
+    @api.model
+    def _hub_park_inbound_target(self, park):
+        """Connector (by code, archived ones too), delivery and correlation id of a parked message."""
+        Connector = self.env["hub.connector"].with_context(active_test=False)
+        code = park["connector_code"] or parked_connector_code(park["key"])
+        connector = Connector.search([("code", "=", code)], limit=1) if code else Connector
+        message = park["item"]
+        record = self.env["hub.event"]._hub_message_picking(connector, message)
+        correlation_id = message.get("correlation_id")
+        return connector, record, correlation_id if isinstance(correlation_id, str) else None
+
+    @api.model
+    def _hub_park_writeback_target(self, park):
+        """Connector, record and correlation id of a parked delivery result, from its outbound event
+        when it exists (else the connector the sidecar names, archived ones too)."""
+        uuid = park["item"].get("event_uuid")
+        event = self.env["hub.event"].sudo().search(
+            [("uuid", "=", uuid), ("direction", "=", "out")], limit=1) if isinstance(uuid, str) and uuid else None
+        if event:
+            record = self.env[event.res_model].sudo().browse(event.res_id).exists() \
+                if event.res_model in self.env and event.res_id else None
+            return event.connector_id, record, event.correlation_id
+        connector = self.env["hub.connector"].with_context(active_test=False).search(
+            [("code", "=", park["connector_code"])], limit=1) if park["connector_code"] else None
+        return connector, None, None
+
+    @api.model
+    def _hub_park(self, kind, key, item, error, connector=None, record=None, correlation_id=None):
+        """Open the parked exception of (kind, key) holding ``item`` as sent, or count one more
+        occurrence of it.
+
+        Idempotent: the same item refused with the same error (a replayed call) counts once. Within
+        Apply again (``hub_park_exception_id`` in the context) the refusal is filed on that exception,
+        which posts its own note.
+        """
+        at = fields.Datetime.now()
+        retried = self.env.context.get("hub_park_exception_id")
+        if retried:
+            exception = self.sudo().browse(retried)
+        else:
+            exception = self.sudo().search([
+                ("parked_kind", "=", kind),
+                ("parked_key", "=", key),
+                ("state", "in", OPEN_STATES),
+            ], order="id desc", limit=1)
+        occurrence_key = park_occurrence_key(kind, key, error)
+        if exception and exception.occurrence_key == occurrence_key:
+            return exception
+        vals = {
+            "description": error,
+            "last_seen": at,
+            "occurrence_key": occurrence_key,
+            "correlation_id": correlation_id or exception.correlation_id or False,
+        }
+        if exception:
+            vals.update(occurrences=exception.occurrences + 1, state="open")
+            if record and not exception.res_id:
+                vals.update(res_model=record._name, res_id=record.id,
+                            picking_id=record.id if record._name == "stock.picking" else False)
+            exception.write(vals)
+            if not retried:
+                exception.message_post(body=_("Refused again (%(count)s times): %(error)s",
+                                              count=exception.occurrences, error=error))
+            return exception
+        exception = self.sudo().create(dict(
+            vals,
+            reason=PARKED_REASONS[kind],
+            parked_kind=kind,
+            parked_key=key,
+            parked_item=item,
+            res_model=record._name if record else False,
+            res_id=record.id if record else False,
+            picking_id=record.id if record and record._name == "stock.picking" else False,
+            connector_id=connector.id if connector else False,
+        ))
+        if record and hasattr(record, "message_post"):
+            record.sudo().message_post(body=_(
+                "Exception %(exception)s opened: %(reason)s (%(error)s)",
+                exception=exception.name, reason=dict(REASON_SELECTION)[exception.reason], error=error,
+            ))
+        _logger.info("hub: %s %s parked as %s on %s correlation_id=%s",
+                     kind, key, exception.name, connector.code if connector else "-", correlation_id)
+        return exception
 
     @api.model
     def _hub_raise(self, reason, record, connector, occurrence_key, description=None, event=None,

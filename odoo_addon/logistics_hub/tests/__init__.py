@@ -6,6 +6,7 @@ from . import test_inbound
 from . import test_security
 from . import test_shipment
 from . import test_exception
+from . import test_parked
 from . import test_sync_ui
 from . import test_dashboard
 from . import test_connection_test

@@ -3,9 +3,22 @@ from datetime import datetime
 from odoo.tests import BaseCase, tagged
 
 from ..hub.envelope import build_envelope, iso_utc, new_secret
-from ..hub.incidents import result_exception_reason, tracking_exception_reason
+from ..hub.incidents import (
+    inbound_park_key,
+    park_occurrence_key,
+    parked_connector_code,
+    result_exception_reason,
+    tracking_exception_reason,
+)
 from ..hub.lifecycle import SHIPMENT_RANK, advance, can_cancel, final_status
-from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_result, check_tracking_data
+from ..hub.messages import (
+    MessageError,
+    check_batch,
+    check_fulfilment_data,
+    check_park,
+    check_result,
+    check_tracking_data,
+)
 from ..hub.status import fulfilment_stage, is_late_fulfilment, is_stale, worst_status
 
 # The lifecycle as documented (ARCHITECTURE.md, docs/contract.md) and in sidecar/src/shipping/lifecycle.ts.
@@ -98,6 +111,23 @@ class TestHubRules(BaseCase):
         self.assertEqual(tracking_exception_reason("delivery_failed", "recipient_absent"), "delivery_failed")
         self.assertEqual(tracking_exception_reason("return_to_sender", None), "other")
         self.assertIsNone(tracking_exception_reason("in_transit", "delayed"))
+
+    def test_parked_items(self):
+        key = inbound_park_key("wms-main", "poll:pf:1:3")
+        self.assertEqual(key, "wms-main:poll:pf:1:3")
+        self.assertEqual(parked_connector_code(key), "wms-main", "message ids may hold ':', codes never")
+        self.assertIsNone(parked_connector_code("no-separator"))
+        self.assertIsNone(parked_connector_code(":m1"))
+        self.assertEqual(park_occurrence_key("inbound", key, "boom"), park_occurrence_key("inbound", key, "boom"))
+        self.assertNotEqual(park_occurrence_key("inbound", key, "boom"), park_occurrence_key("inbound", key, "bang"))
+        item = {"kind": "writeback", "key": "u:1:sent", "item": {"event_uuid": "u"}, "error": "x",
+                "connector_code": None, "correlation_id": "c", "extra": True}
+        self.assertEqual(check_park(item, 0), {
+            "kind": "writeback", "connector_code": None, "key": "u:1:sent", "item": {"event_uuid": "u"},
+            "error": "x", "correlation_id": "c",
+        })
+        with self.assertRaisesRegex(MessageError, r"items\[4\]: 'kind' must be one of inbound, writeback"):
+            check_park(dict(item, kind=None), 4)
 
     def test_tracking_and_shipment_checks(self):
         data = check_tracking_data({"tracking_number": "PF1", "events": [

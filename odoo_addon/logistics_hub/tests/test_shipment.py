@@ -103,7 +103,9 @@ class TestShipment(ShipmentCase):
         picking = self._done_picking()
         self._book(picking)
         outcome = self._track("w1", self._tracking_event("pf:X:1", "in_transit", "2026-11-24T10:00:00Z", tracking="NOPE"))
-        self.assertEqual(outcome, [{"id": "w1", "outcome": "error", "error": "unknown tracking number NOPE"}])
+        self.assertEqual(outcome, [{"id": "w1", "outcome": "error", "error": "unknown tracking number NOPE",
+                                    "exception": outcome[0]["exception"]}])
+        self.assertRegex(outcome[0]["exception"], r"^EXC/\d+$", "refused, so parked (tests/test_parked.py)")
         foreign = self._track("w2", self._tracking_event("sp:1:1", "in_transit", "2026-11-24T10:00:00Z"),
                               connector="swiftpost")
         self.assertEqual(foreign[0]["error"], "unknown tracking number PF100000001",
