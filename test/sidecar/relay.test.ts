@@ -7,6 +7,7 @@ import { loadConfig } from '../../sidecar/src/config.ts'
 import { createLogger } from '../../sidecar/src/observability/logger.ts'
 import { createMetrics } from '../../sidecar/src/observability/metrics.ts'
 import { QUEUES, createQueues } from '../../sidecar/src/queues.ts'
+import { claimLaneHeads, markFinished } from '../../sidecar/src/db/outbox-plans.ts'
 import { relayBatch } from '../../sidecar/src/relay/relay.ts'
 import { eventStates, insertConnector, insertEvent, jobsIn } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
@@ -71,5 +72,64 @@ describe('outbox relay', () => {
     await createQueues(boss, loadConfig({ DATABASE_URL: db.url, ODOO_URL: 'http://x.test', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x' }))
     assert.equal(await relayUntilEmpty(), 1)
     assert.deepEqual(await eventStates(db.pool), { queued: 1 })
+  })
+
+  it('claims lane heads from indexes, with tens of thousands pending and statistics from before the burst', async () => {
+    await db.pool.query('DELETE FROM hub_event; DELETE FROM pgboss.job')
+    const connector = await insertConnector(db.pool, {})
+    await db.pool.query('ALTER TABLE hub_event SET (autovacuum_enabled = false)')
+    await db.pool.query(`INSERT INTO hub_event (uuid, event_type, connector_id, res_model, res_id, state)
+      SELECT gen_random_uuid()::text, 'order.confirmed', $1, 'sale.order', g % 2000, 'delivered' FROM generate_series(1, 10000) g`, [connector.id])
+    await db.pool.query('ANALYZE hub_event') // statistics know nothing of what follows
+    await db.pool.query(`INSERT INTO hub_event (uuid, event_type, connector_id, res_model, res_id, state)
+      SELECT gen_random_uuid()::text, 'order.confirmed', $1, 'sale.order', g % 25000, 'pending' FROM generate_series(1, 30000) g`, [connector.id])
+    const plan = (await db.pool.query(`EXPLAIN (FORMAT JSON) ${claimLaneHeads(100).text}`, [100])).rows[0]['QUERY PLAN']
+    const nodes: string[] = []
+    const walk = (n: any) => { nodes.push(`${n['Node Type']}${n['Index Name'] ? `:${n['Index Name']}` : ''}`); for (const c of n.Plans ?? []) walk(c) }
+    walk(plan[0].Plan)
+    assert.ok(!nodes.some(n => n === 'Sort' || n.startsWith('Seq Scan') || n.startsWith('Hash')), `a claim must not sort or scan the outbox: ${nodes.join(' > ')}`)
+    assert.ok(nodes.includes('Index Scan:hub_event_pending_index'), nodes.join(' > '))
+
+    const { rows: claimed } = await db.pool.query<{ id: number }>(claimLaneHeads(100))
+    // oracle, independent of the claim's formulation: the 100 oldest heads by DISTINCT ON over the lanes
+    const { rows: heads } = await db.pool.query<{ id: number }>(`SELECT id FROM (SELECT DISTINCT ON (connector_id, res_model, res_id) id, state FROM hub_event
+      WHERE state IN ('pending', 'queued') ORDER BY connector_id, res_model, res_id, id) h WHERE state = 'pending' ORDER BY id LIMIT 100`)
+    assert.deepEqual(claimed.map(r => r.id), heads.map(r => r.id))
+    await db.pool.query('ALTER TABLE hub_event RESET (autovacuum_enabled); DELETE FROM hub_event')
+  })
+
+  it('two relays on a burst queue every event exactly once, each record in commit order', async () => {
+    await db.pool.query('DELETE FROM hub_event; DELETE FROM pgboss.job')
+    const connector = await insertConnector(db.pool, {})
+    await db.pool.query(`INSERT INTO hub_event (uuid, event_type, connector_id, res_model, res_id, state)
+      SELECT gen_random_uuid()::text, 'order.confirmed', $1, 'sale.order', g % 500, 'pending' FROM generate_series(1, 3000) g`, [connector.id])
+    // a consumer closing whatever is queued, recording the order in which each record's events were closed
+    const closedOrder = new Map<number, number[]>()
+    let relaying = true
+    const consumer = (async () => {
+      for (;;) {
+        const { rows } = await db.pool.query<{ id: number, res_id: number }>("SELECT id, res_id FROM hub_event WHERE state = 'queued' ORDER BY random() LIMIT 200")
+        if (!rows.length && !relaying) return
+        await db.pool.query(markFinished(rows.map(r => r.id), 'delivered'))
+        for (const r of rows) closedOrder.set(r.res_id, [...(closedOrder.get(r.res_id) ?? []), r.id])
+      }
+    })()
+    const relayAll = async () => {
+      const pool = createPool(db.url, 2)
+      const deps = { pool, jobs: new JobQueue(boss), logger: createLogger('silent'), metrics: createMetrics(), batchSize: 100, minExpireSeconds: 60 }
+      let total = 0
+      for (let idle = 0; idle < 20;) { const moved = await relayBatch(deps); total += moved; idle = moved ? 0 : idle + 1; if (!moved) await new Promise(resolve => setTimeout(resolve, 10)) }
+      await pool.end()
+      return total
+    }
+    const [a, b] = await Promise.all([relayAll(), relayAll()])
+    relaying = false
+    await consumer
+    assert.equal(a + b, 3000)
+    const jobs = await jobsIn(db.pool, QUEUES.deliver)
+    assert.equal(new Set(jobs.map(j => j.data.event_id)).size, 3000, 'one job per event')
+    assert.equal(jobs.length, 3000)
+    for (const [record, ids] of closedOrder) assert.deepEqual(ids, [...ids].sort((x, y) => x - y), `record ${record} out of order`)
+    assert.deepEqual(await eventStates(db.pool), { delivered: 3000 })
   })
 })

@@ -93,6 +93,15 @@ class HubEvent(models.Model):
         )
         # Capture asks "was this record already announced?" on every reservation: keep it an index probe.
         tools.create_index(self.env.cr, "hub_event_record_index", self._table, ["res_model", "res_id"])
+        # The sidecar's claim (sidecar/src/db/outbox-plans.ts claimLaneHeads) walks the pending rows in
+        # id order and probes each one's lane for an older unfinished event. These two partial indexes
+        # hold only unfinished rows, so a claim costs the same with a backlog of 200,000 events as with
+        # 10, whatever the history and whatever the planner's statistics say.
+        tools.create_index(self.env.cr, "hub_event_pending_index", self._table, ["id"], where="state = 'pending'")
+        tools.create_index(
+            self.env.cr, "hub_event_open_lane_index", self._table, ["connector_id", "res_model", "res_id", "id"],
+            where="state IN ('pending', 'queued')",
+        )
 
     # ------------------------------------------------------------------
     # Timeline and replay (owl_ui: sync badges' timeline, exception workbench)

@@ -7,26 +7,39 @@ import type { Plan } from './pool.ts'
  * the oldest unfinished event of a lane may be queued. The next one is claimed when its predecessor is
  * delivered or dead, so retries of one event hold back the later events of the same record.
  */
+
+/**
+ * The oldest pending lane heads. Walks the pending rows in id order (partial index
+ * hub_event_pending_index) and keeps a row when it is the first unfinished event of its lane, found by
+ * one probe of hub_event_open_lane_index. The probe is a correlated subquery on purpose: as a join, a
+ * planner working from statistics taken before a burst (a partial index it believes empty) scans the
+ * whole backlog once per row. So a claim reads about `limit` rows plus the blocked rows (later events
+ * of busy records) it passes on the way, never the whole outbox.
+ */
 export function claimLaneHeads (limit: number): Plan {
   return {
     text: `
-      WITH heads AS (
-        SELECT DISTINCT ON (connector_id, res_model, res_id) id, state
-        FROM hub_event
-        WHERE direction = 'out' AND state IN ('pending', 'queued')
-        ORDER BY connector_id, res_model, res_id, id
-      )
-      SELECT e.id, e.uuid, e.event_type, e.connector_id, e.res_model, e.res_id, e.correlation_id,
-             e.create_date
+      SELECT e.id, e.uuid, e.event_type, e.connector_id, e.res_model, e.res_id, e.correlation_id, e.create_date
       FROM hub_event e
-      JOIN heads h ON h.id = e.id AND h.state = 'pending'
-      WHERE e.state = 'pending'
+      WHERE e.state = 'pending' AND e.direction = 'out'
+        AND e.id = (
+          SELECT p.id FROM hub_event p
+          WHERE p.connector_id = e.connector_id AND p.res_model = e.res_model AND p.res_id = e.res_id
+            AND p.state IN ('pending', 'queued')
+          ORDER BY p.id
+          LIMIT 1)
       ORDER BY e.id
       LIMIT $1
       FOR UPDATE OF e SKIP LOCKED`,
     values: [limit]
   }
 }
+
+/**
+ * Bounds one relay transaction: a claim that cannot finish quickly (a lock held elsewhere, a plan gone
+ * wrong) is cancelled by PostgreSQL itself, and its locks released, instead of holding up deliveries.
+ */
+export const boundRelayTransaction: Plan = { text: "SELECT set_config('statement_timeout', '10s', true), set_config('lock_timeout', '5s', true)", values: [] }
 
 export function markQueued (ids: number[]): Plan {
   return {
