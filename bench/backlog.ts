@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import { fmt } from './stats.ts'
+import { countingPartner, odooRpcStub, peakRssMiB, sidecarProcess, until } from './support.ts'
+
+/**
+ * Benchmark 6: backlog drain. N events committed at once (one record each, as after a partner outage
+ * or at a peak), drained by 1 or 2 sidecar processes (4 and 200k with BENCH_FULL=1) at the default log
+ * level, with write-back to an Odoo RPC stub. Printed: drain rate for each backlog beside the rate of
+ * the smallest backlog on the same process count (flat means the ratio stays near 1), the speed-up of
+ * two processes over one, and each run's peak RSS per process.
+ */
+const FULL = process.env.BENCH_FULL === '1'
+const SIZES = FULL ? [1000, 10_000, 50_000, 200_000] : [1000, 10_000, 50_000]
+const PROCESSES = FULL ? [1, 2, 4] : [1, 2]
+
+async function commitBurst (pool: pg.Pool, connectorId: number, n: number): Promise<void> {
+  for (let done = 0; done < n; done += 50_000) {
+    const ids = Array.from({ length: Math.min(50_000, n - done) }, () => randomUUID())
+    await pool.query(`INSERT INTO hub_event (uuid, event_type, connector_id, res_model, res_id, correlation_id, payload)
+      SELECT u, 'order.confirmed', $2, 'sale.order', $3 + ord, u, '{"order":{"id":1}}' FROM unnest($1::varchar[]) WITH ORDINALITY AS t(u, ord)`, [ids, connectorId, done])
+  }
+  await pool.query("SELECT pg_notify('hub_event', '')")
+}
+
+export async function benchBacklog (databaseUrl: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+  const partner = await countingPartner()
+  const odoo = await odooRpcStub()
+  const { rows: [c] } = await pool.query("INSERT INTO hub_connector (code, name, adapter, base_url, secret, timeout) VALUES ('bench-backlog', 'bench', 'webhook', $1, 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==', 10) RETURNING id", [partner.url])
+  console.log('backlog drain (events committed at once, one record each; default log level; write-back included)')
+  const rates = new Map<string, number>()
+  for (const processes of PROCESSES) {
+    for (const size of SIZES) {
+      await pool.query('TRUNCATE hub_event')
+      partner.received.clear()
+      const sidecars = await Promise.all(Array.from({ length: processes }, async () => await sidecarProcess(databaseUrl, odoo.url)))
+      await commitBurst(pool, c.id, 10)
+      await until(() => partner.received.size === 10) // processes up and warm
+      partner.received.clear()
+      const t0 = performance.now()
+      await commitBurst(pool, c.id, size)
+      await until(() => partner.received.size === size)
+      const seconds = (performance.now() - t0) / 1000
+      const rss = sidecars.map(s => peakRssMiB(s.pid))
+      for (const s of sidecars) s.kill('SIGTERM')
+      await until(() => sidecars.every(s => s.exitCode !== null || s.signalCode !== null), 30_000).catch(() => { for (const s of sidecars) s.kill('SIGKILL') })
+      const rate = size / seconds
+      rates.set(`${processes}:${size}`, rate)
+      const flat = rate / rates.get(`${processes}:${SIZES[0]}`)!
+      const scale = processes > 1 ? `, ${fmt(rate / rates.get(`1:${size}`)!, 2)}x one process` : ''
+      console.log(`  ${processes} process(es), ${String(size).padStart(7)} events: ${fmt(seconds).padStart(6)} s, ${fmt(rate, 0).padStart(6)} events/s (${fmt(flat, 2)}x the ${SIZES[0]}-event rate${scale}); peak RSS ${rss.map(r => fmt(r, 0)).join(' / ')} MiB`)
+    }
+  }
+  await partner.close()
+  await odoo.close()
+  await pool.end()
+  console.log()
+}
