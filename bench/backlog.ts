@@ -11,8 +11,9 @@ import { countingPartner, odooRpcStub, peakRssMiB, sidecarProcess, until } from 
  * two processes over one, and each run's peak RSS per process.
  */
 const FULL = process.env.BENCH_FULL === '1'
-const SIZES = FULL ? [1000, 10_000, 50_000, 200_000] : [1000, 10_000, 50_000]
-const PROCESSES = FULL ? [1, 2, 4] : [1, 2]
+const list = (value: string | undefined, fallback: number[]) => value ? value.split(',').map(Number) : fallback
+const SIZES = list(process.env.BENCH_BACKLOG_SIZES, FULL ? [1000, 10_000, 50_000, 200_000] : [1000, 10_000, 50_000])
+const PROCESSES = list(process.env.BENCH_BACKLOG_PROCESSES, FULL ? [1, 2, 4] : [1, 2])
 
 async function commitBurst (pool: pg.Pool, connectorId: number, n: number): Promise<void> {
   for (let done = 0; done < n; done += 50_000) {
@@ -32,7 +33,7 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
   const rates = new Map<string, number>()
   for (const processes of PROCESSES) {
     for (const size of SIZES) {
-      await pool.query('TRUNCATE hub_event')
+      await pool.query('TRUNCATE hub_event CASCADE')
       partner.received.clear()
       const sidecars = await Promise.all(Array.from({ length: processes }, async () => await sidecarProcess(databaseUrl, odoo.url)))
       await commitBurst(pool, c.id, 10)
