@@ -51,7 +51,9 @@ export async function odooRpcStub () {
 
 /** A sidecar as its own process (as deployed), at the default log level unless told otherwise. */
 export async function sidecarProcess (databaseUrl: string, odooUrl: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  return spawn(process.execPath, ['--import', 'tsx', 'sidecar/src/main.ts'], {
+  // BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to look inside a run
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'sidecar/src/main.ts'], {
     cwd: root, stdio: 'ignore',
     env: { ...process.env, DATABASE_URL: databaseUrl, ODOO_URL: odooUrl, ODOO_DB: 'bench', ODOO_USER: 'bench', ODOO_PASSWORD: 'bench', PORT: String(await freePort()), ...env }
   })

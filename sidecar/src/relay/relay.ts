@@ -1,6 +1,6 @@
 import type { Connector } from '../adapters/types.ts'
 import { connectorsByIds } from '../db/connector-plans.ts'
-import { boundRelayTransaction, claimLaneHeads, markQueued } from '../db/outbox-plans.ts'
+import { relayTransactionSettings, claimLaneHeads, markQueued } from '../db/outbox-plans.ts'
 import type { JobQueue } from '../db/job-queue.ts'
 import { type Pool, withTransaction } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -19,7 +19,7 @@ interface ClaimedEvent { id: number, uuid: string, event_type: string, connector
  */
 export async function relayBatch ({ pool, jobs: queue, logger, metrics, batchSize, minExpireSeconds }: RelayDeps): Promise<number> {
   const moved = await withTransaction(pool, async client => {
-    await client.query(boundRelayTransaction)
+    await client.query(relayTransactionSettings)
     const { rows } = await client.query<ClaimedEvent>(claimLaneHeads(batchSize))
     if (rows.length === 0) return []
     const connectors = await client.query<Connector>(connectorsByIds([...new Set(rows.map(r => r.connector_id))]))
