@@ -1,98 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { readFileSync, readdirSync } from 'node:fs'
 import pg from 'pg'
 import PgBoss from 'pg-boss'
-import { createSidecar } from '../sidecar/src/sidecar.ts'
-import { loadConfig } from '../sidecar/src/config.ts'
-import { createLogger } from '../sidecar/src/observability/logger.ts'
 import { fmt, percentile, report } from './stats.ts'
+import { countingPartner, odooRpcStub, peakRssMiB, sidecarProcess, until } from './support.ts'
 
 /**
- * Benchmark 1: outbox -> partner. Events are committed into hub_event (as Odoo's transaction would) and
- * delivered by the real sidecar to a local partner endpoint that answers 200; latency is commit -> partner
- * receipt. Reference, same database and machine: raw pg-boss send -> work, doing nothing else.
+ * Benchmark 1: outbox -> partner, against the best PostgreSQL queues doing the same work on the same
+ * database and endpoint (bench/reference-worker.ts): graphile-worker 0.17 and pg-boss 10 configured
+ * per its documentation. Every arm runs as its own process at its default log level; our sidecar
+ * also writes results back (to an Odoo RPC stub) and keeps per-record order. Phases:
+ *   burst: BENCH_BURST events committed at once, one record each; throughput until the partner has all;
+ *   latency: one record per event at 80 % of our burst throughput (BENCH_RATE to fix it), commit -> partner;
+ *   per-record order: events on 20 records at a quarter of that rate (graphile-worker with one
+ *     queue_name per record, which serialises them like our lanes).
+ * PostgreSQL CPU per event is the CPU time of all server processes during the phase, per event.
  */
-const BURST = Number(process.env.BENCH_BURST ?? 5000)
-const RATE = Number(process.env.BENCH_RATE ?? 200)
+const BURST = Number(process.env.BENCH_BURST ?? 10_000)
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10)
+const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA=='
+const root = new URL('..', import.meta.url).pathname
 
-async function partner () {
-  const received = new Map<string, number>()
-  const server = createServer((req, res) => {
-    const id = String(req.headers['webhook-id'])
-    req.resume()
-    req.on('end', () => { if (!received.has(id)) received.set(id, performance.timeOrigin + performance.now()); res.writeHead(200).end('{}') })
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => new Promise(r => server.close(r)) }
+type Arm = 'ours' | 'graphile' | 'pgboss'
+interface Run { seconds: number, latencies: number[], pgCpuMs: number, events: number }
+
+/** CPU time (ms) so far of the benchmark's PostgreSQL server: its postmaster (`-p <port>`) and its children. */
+function postgresCpuMs (port: string): number {
+  const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  const pids = readdirSync('/proc').filter(d => /^\d+$/.test(d))
+  const postmaster = pids.find(pid => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(`postgres -D`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`\0${port}\0`) } catch { return false } })
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const fields = stat(pid)
+      if (pid === postmaster || fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12])
+    } catch { /* exited meanwhile */ }
+  }
+  return ticks * 10 // USER_HZ = 100
 }
 
-async function commitEvents (pool: pg.Pool, connectorId: number, n: number, committedAt: Map<string, number>, lanes = n): Promise<void> {
+async function referenceProcess (kind: 'graphile' | 'pgboss', databaseUrl: string, partnerUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/reference-worker.ts', kind], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, DATABASE_URL: databaseUrl, PARTNER_URL: partnerUrl, SECRET } })
+  await new Promise<void>((resolve, reject) => { child.stdout!.on('data', d => { if (String(d).includes('ready')) resolve() }); child.on('exit', () => reject(new Error(`${kind} reference exited`))) })
+  return child
+}
+
+let record = 0
+const envelope = (id: string, res: number) => ({ id, type: 'order.confirmed', occurred_at: new Date().toISOString(), correlation_id: id, source: { model: 'sale.order', id: res }, data: { order: { id: res } } })
+
+/** Commits n events in one transaction, the way each arm is fed; `records` > 0 spreads them over that many records. */
+async function commit (arm: Arm, pool: pg.Pool, boss: PgBoss | null, connectorId: number, n: number, committedAt: Map<string, number>, records = 0): Promise<void> {
   const ids = Array.from({ length: n }, () => randomUUID())
-  await pool.query(`INSERT INTO hub_event (uuid, event_type, connector_id, res_model, res_id, correlation_id, payload)
-    SELECT u, 'order.confirmed', $2, 'sale.order', (ord % $3) + 1, u, '{"order":{"id":1}}' FROM unnest($1::varchar[]) WITH ORDINALITY AS t(u, ord)`, [ids, connectorId, lanes])
+  const res = ids.map(() => records ? (record++ % records) + 1 : ++record)
+  if (arm === 'ours') {
+    await pool.query(`INSERT INTO hub_event (uuid, event_type, connector_id, res_model, res_id, correlation_id, payload)
+      SELECT u, 'order.confirmed', $2, 'sale.order', r, u, '{"order":{"id":1}}' FROM unnest($1::varchar[], $3::int[]) AS t(u, r)`, [ids, connectorId, res])
+    await pool.query("SELECT pg_notify('hub_event', '')")
+  } else if (arm === 'graphile') {
+    await pool.query(`SELECT graphile_worker.add_job('deliver', j.payload, queue_name => j.queue)
+      FROM json_to_recordset($1::json) AS j (payload json, queue text)`,
+    [JSON.stringify(ids.map((id, i) => ({ payload: { id, envelope: envelope(id, res[i]!) }, queue: records ? `sale.order/${res[i]}` : null })))])
+  } else {
+    await boss!.insert(ids.map((id, i) => ({ name: 'deliver', data: { id, envelope: envelope(id, res[i]!) } })))
+  }
   const now = performance.timeOrigin + performance.now()
   for (const id of ids) committedAt.set(id, now)
-  await pool.query("SELECT pg_notify('hub_event', '')")
+}
+
+async function phase (port: string, arm: Arm, pool: pg.Pool, boss: PgBoss | null, connectorId: number, received: Map<string, number>, feed: (committed: Map<string, number>) => Promise<void>): Promise<Run> {
+  received.clear()
+  const committed = new Map<string, number>()
+  const cpu0 = postgresCpuMs(port)
+  const t0 = performance.now()
+  await feed(committed)
+  await until(() => [...committed.keys()].every(id => received.has(id)))
+  const seconds = (performance.now() - t0) / 1000
+  const pgCpuMs = postgresCpuMs(port) - cpu0
+  return { seconds, pgCpuMs, events: committed.size, latencies: [...committed].map(([id, at]) => received.get(id)! - at) }
+}
+
+const atRate = (arm: Arm, pool: pg.Pool, boss: PgBoss | null, connectorId: number, rate: number, records = 0) => async (committed: Map<string, number>) => {
+  const perTick = Math.max(1, Math.round(rate / 20))
+  for (let i = 0; i < RATE_SECONDS * 20; i++) {
+    const tick = performance.now()
+    await commit(arm, pool, boss, connectorId, perTick, committed, records)
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, 50 - (performance.now() - tick))))
+  }
 }
 
 export async function benchOutbox (databaseUrl: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
-  const p = await partner()
-  const { rows: [c] } = await pool.query("INSERT INTO hub_connector (code, name, adapter, base_url, secret, timeout) VALUES ('bench', 'bench', 'webhook', $1, 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==', 10) RETURNING id", [p.url])
-  const sidecar = createSidecar(loadConfig({
-    DATABASE_URL: databaseUrl, ODOO_URL: 'http://127.0.0.1:9', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x', PORT: '0',
-    HUB_RELAY_BATCH: '500', HUB_WORKER_POLL_SECONDS: '0.5', HUB_RELAY_POLL_MS: '200'
-  }), createLogger('silent'))
-  await sidecar.start()
-  const committed = new Map<string, number>()
+  const port = new URL(databaseUrl).port
+  const partner = await countingPartner()
+  const odoo = await odooRpcStub()
+  const { rows: [c] } = await pool.query("INSERT INTO hub_connector (code, name, adapter, base_url, secret, timeout) VALUES ('bench', 'bench', 'webhook', $1, $2, 10) RETURNING id", [partner.url, SECRET])
+  const results = new Map<string, Run>()
+  let rate = Number(process.env.BENCH_RATE ?? 0)
+  let rss = Number.NaN
 
-  // sustained throughput: a burst of BURST events on distinct records, drained as fast as possible
-  const t0 = performance.now()
-  await commitEvents(pool, c.id, BURST, committed)
-  while (p.received.size < BURST) await sleep(20)
-  const throughput = BURST / ((performance.now() - t0) / 1000)
-
-  // latency at a fixed offered rate
-  p.received.clear(); committed.clear()
-  const ticks = RATE_SECONDS * 20
-  for (let i = 0; i < ticks; i++) {
-    const tickStart = performance.now()
-    await commitEvents(pool, c.id, RATE / 20, committed)
-    await sleep(Math.max(0, 50 - (performance.now() - tickStart)))
+  for (const arm of ['ours', 'graphile', 'pgboss'] as Arm[]) {
+    const worker = arm === 'ours' ? await sidecarProcess(databaseUrl, odoo.url) : await referenceProcess(arm, databaseUrl, partner.url)
+    const boss = arm === 'pgboss' ? new PgBoss({ connectionString: databaseUrl, schema: 'bench_pgboss', supervise: false, schedule: false }) : null
+    await boss?.start()
+    await phase(port, arm, pool, boss, c.id, partner.received, async committed => { await commit(arm, pool, boss, c.id, 20, committed) }) // warm up
+    results.set(`${arm}:burst`, await phase(port, arm, pool, boss, c.id, partner.received, async committed => { await commit(arm, pool, boss, c.id, BURST, committed) }))
+    if (arm === 'ours' && !rate) rate = Math.round(0.8 * BURST / results.get('ours:burst')!.seconds)
+    results.set(`${arm}:latency`, await phase(port, arm, pool, boss, c.id, partner.received, atRate(arm, pool, boss, c.id, rate)))
+    if (arm !== 'pgboss') results.set(`${arm}:order`, await phase(port, arm, pool, boss, c.id, partner.received, atRate(arm, pool, boss, c.id, Math.round(rate / 4), 20)))
+    if (arm === 'ours') rss = peakRssMiB(worker.pid)
+    worker.kill('SIGTERM')
+    await boss?.stop({ graceful: false })
+    await until(() => worker.exitCode !== null || worker.signalCode !== null, 20_000).catch(() => worker.kill('SIGKILL'))
   }
-  while (p.received.size < committed.size) await sleep(20)
-  const latencies = [...committed].map(([id, at]) => p.received.get(id)! - at)
-  await sidecar.stop()
-
-  // reference: pg-boss alone, send -> work, same database
-  const boss = new PgBoss({ connectionString: databaseUrl, schema: 'bench_ref' })
-  await boss.start()
-  await boss.createQueue('ref')
-  const sentAt = new Map<string, number>()
-  const doneAt = new Map<string, number>()
-  // same fetch size and loops as the sidecar's defaults (2 loops x 50 jobs), no other work per job
-  for (let i = 0; i < 2; i++) await boss.work<{ k: string }>('ref', { pollingIntervalSeconds: 0.5, batchSize: 50 }, async jobs => { for (const job of jobs) doneAt.set(job.data.k, performance.now()) })
-  const r0 = performance.now()
-  await boss.insert(Array.from({ length: BURST }, (_, i) => ({ name: 'ref', data: { k: `b${i}` } })))
-  while (doneAt.size < BURST) await sleep(20)
-  const refThroughput = BURST / ((performance.now() - r0) / 1000)
-  doneAt.clear()
-  for (let i = 0; i < ticks; i++) {
-    const tickStart = performance.now()
-    for (let j = 0; j < RATE / 20; j++) { const k = `r${i}-${j}`; sentAt.set(k, performance.now()); void boss.send('ref', { k }) }
-    await sleep(Math.max(0, 50 - (performance.now() - tickStart)))
-  }
-  while (doneAt.size < sentAt.size) await sleep(20)
-  const refLatencies = [...sentAt].map(([k, at]) => doneAt.get(k)! - at)
-  await boss.stop({ graceful: false })
-  await p.close()
+  await partner.close()
+  await odoo.close()
   await pool.end()
 
-  report('outbox -> partner sustained throughput', throughput, refThroughput, 'events/s', 'higher')
-  report(`commit -> partner p50 latency at ${RATE}/s`, percentile(latencies, 50), percentile(refLatencies, 50), 'ms', 'lower')
-  report(`commit -> partner p99 latency at ${RATE}/s`, percentile(latencies, 99), percentile(refLatencies, 99), 'ms', 'lower')
-  console.log(`  (${BURST} events burst, ${committed.size} events at ${RATE}/s; p99 ours ${fmt(percentile(latencies, 99))} ms)`)
+  const r = (key: string) => results.get(key)!
+  const throughput = (key: string) => r(key).events / r(key).seconds
+  const cpuPerEvent = (key: string) => r(key).pgCpuMs / r(key).events
+  for (const ref of ['graphile', 'pgboss'] as const) {
+    const name = ref === 'graphile' ? 'graphile-worker 0.17' : 'pg-boss 10 per its docs'
+    console.log(`outbox -> partner vs ${name} (same signed POST, same database and endpoint)`)
+    report(`  burst of ${BURST}, one record each: throughput`, throughput('ours:burst'), throughput(`${ref}:burst`), 'events/s', 'higher')
+    report('  burst: PostgreSQL CPU per event', cpuPerEvent('ours:burst'), cpuPerEvent(`${ref}:burst`), 'ms', 'lower')
+    report(`  at ${rate}/s, one record each: p50 commit -> partner`, percentile(r('ours:latency').latencies, 50), percentile(r(`${ref}:latency`).latencies, 50), 'ms', 'lower')
+    report(`  at ${rate}/s: p99 commit -> partner`, percentile(r('ours:latency').latencies, 99), percentile(r(`${ref}:latency`).latencies, 99), 'ms', 'lower')
+    if (ref === 'graphile') {
+      report(`  at ${Math.round(rate / 4)}/s on 20 records, in order: p99`, percentile(r('ours:order').latencies, 99), percentile(r('graphile:order').latencies, 99), 'ms', 'lower')
+    }
+  }
+  console.log(`  (ours: sidecar process at LOG_LEVEL=info with write-back; peak RSS ${fmt(rss, 0)} MiB; partner counted ${partner.raw()} requests)\n`)
 }
