@@ -6,7 +6,7 @@ import { report } from './stats.ts'
 
 /**
  * Benchmark 4: Odoo-side cost of event capture, measured in real Odoo (ODOO_SRC) on the harness's
- * PostgreSQL (BENCH_ODOO_DB_PORT, default 5433, role odoo/odoo): a throw-away database gets the addon,
+ * PostgreSQL (BENCH_ODOO_DB_PORT, required, role odoo/odoo): a throw-away database gets the addon,
  * then bench/odoo_overhead.py confirms the same number of orders with and without an active route.
  */
 function run (args: string[], input?: string): Promise<string> {
@@ -22,10 +22,11 @@ function run (args: string[], input?: string): Promise<string> {
 
 export async function benchOdooOverhead (): Promise<void> {
   const src = process.env.ODOO_SRC
-  if (!src || !existsSync(join(src, 'odoo-bin'))) { console.log('Odoo overhead benchmark: skipped (set ODOO_SRC)'); return }
+  // it creates (and leaves) a database on that server: only on a server named explicitly
+  if (!src || !existsSync(join(src, 'odoo-bin')) || !process.env.BENCH_ODOO_DB_PORT) { console.log('Odoo overhead benchmark: skipped (set ODOO_SRC and BENCH_ODOO_DB_PORT, a PostgreSQL with role odoo/odoo)'); return }
   const root = new URL('..', import.meta.url).pathname
   const db = `hub_bench_${Date.now()}`
-  const dbPort = Number(process.env.BENCH_ODOO_DB_PORT ?? 5433)
+  const dbPort = Number(process.env.BENCH_ODOO_DB_PORT)
   const common = [`--addons-path=${join(src, 'odoo/addons')},${join(root, 'odoo_addon')}`, '--db_host=127.0.0.1',
     `--db_port=${dbPort}`, '--db_user=odoo', '--db_password=odoo', '-d', db, '--no-http', '--log-level=warn']
   const odooBin = join(src, 'odoo-bin')
