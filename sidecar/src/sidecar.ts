@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss'
 import type { Config } from './config.ts'
 import { JobQueue } from './db/job-queue.ts'
-import { createPool } from './db/pool.ts'
+import { createPool, withSessionLock } from './db/pool.ts'
 import { createLogger, type Logger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { registerQueueGauges } from './observability/queue-gauges.ts'
@@ -81,7 +81,8 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     app, boss, jobs, pool, inbound, metrics, logger, breakers,
     async start (): Promise<void> {
       await boss.start()
-      await createQueues(boss, config)
+      // pg-boss creates a queue's partition with DDL that deadlocks against another replica doing the same
+      await withSessionLock(pool, 'logistics-hub:create-queues', async () => { await createQueues(boss, config) })
       await inbound.init()
       startWorkers()
       await listener.start()

@@ -162,4 +162,23 @@ describe('job writes happen inside their transaction', () => {
     await selfCheck({ ...deps, pool: db.pool }, { graceSeconds: 60, repair: true })
     assert.deepEqual(await eventStates(db.pool), { pending: 1 })
   })
+
+  it('a connection lost mid-transaction (PostgreSQL restarting) rejects the transaction and nothing escapes', async () => {
+    const escaped: unknown[] = []
+    const onUncaught = (err: unknown) => { escaped.push(err) }
+    process.on('uncaughtException', onUncaught)
+    try {
+      await assert.rejects(withTransaction(db.pool, async client => {
+        const { rows: [{ pid }] } = await client.query('SELECT pg_backend_pid() AS pid')
+        await db.pool.query('SELECT pg_terminate_backend($1)', [pid])
+        await new Promise(resolve => setTimeout(resolve, 200)) // the 'error' event arrives while no query runs
+        await client.query('SELECT 1')
+      }))
+      await new Promise(resolve => setTimeout(resolve, 100))
+      assert.deepEqual(escaped, [], 'no error reached the process')
+      assert.equal((await withTransaction(db.pool, async client => (await client.query('SELECT 1 AS one')).rows[0].one)), 1, 'the pool still serves')
+    } finally {
+      process.off('uncaughtException', onUncaught)
+    }
+  })
 })

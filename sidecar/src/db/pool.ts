@@ -19,6 +19,12 @@ export function createPool (connectionString: string, max = 10): pg.Pool {
 /** Runs fn inside BEGIN/COMMIT on one client; rolls back and rethrows on any error. */
 export async function withTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  // pg-pool takes its own error listener off a client while it is checked out: a server that goes
+  // away mid-transaction (PostgreSQL restarting) would then emit 'error' to nobody, which ends the
+  // process. The failed query rejects anyway; this only keeps the event from being unhandled.
+  let lost: unknown = null
+  const onError = (err: unknown) => { lost = err }
+  client.on('error', onError)
   try {
     await client.query('BEGIN')
     const result = await fn(client)
@@ -28,6 +34,26 @@ export async function withTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolCli
     await client.query('ROLLBACK').catch(() => {})
     throw err
   } finally {
+    client.removeListener('error', onError)
+    // a client whose connection was lost must not go back into the pool
+    client.release(lost instanceof Error ? lost : undefined)
+  }
+}
+
+/** Runs fn while holding a PostgreSQL advisory lock named `key`, so replicas doing the same take turns. */
+export async function withSessionLock<T> (pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  const onError = () => {}
+  client.on('error', onError)
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [key])
+    try {
+      return await fn()
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {})
+    }
+  } finally {
+    client.removeListener('error', onError)
     client.release()
   }
 }
