@@ -33,8 +33,8 @@ function testFiles (dir) {
 }
 
 /** node:test run with a TAP copy on disk so the totals can be added up with the Odoo suites. */
-async function nodeSuite (files, env, tapFile, concurrency = 2) {
-  const code = await run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=180000',
+async function nodeSuite (files, env, tapFile, concurrency = 2, timeoutMs = 180_000) {
+  const code = await run(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], env)
   const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : ''
   const count = name => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0)

@@ -61,7 +61,7 @@ export async function runOdooSuites ({ root, work, port, env, only, nodeSuite })
   if (e2e.length) {
     console.log('\n== end-to-end tests in real Odoo ==')
     const odoo = { python: ODOO_PYTHON, cwd: process.env.ODOO_SRC, db, args: odooArgs({ root, work, port, db }), dbUrl: `postgresql://${ODOO_DB_USER}:${ODOO_DB_PASSWORD}@127.0.0.1:${port}/${db}` }
-    const r = await nodeSuite(e2e, { ...env, HUB_E2E_ODOO: JSON.stringify(odoo), HUB_E2E_WORK: work }, join(work, 'e2e.tap'), 1) // one at a time: they share the Odoo database
+    const r = await nodeSuite(e2e, { ...env, HUB_E2E_ODOO: JSON.stringify(odoo), HUB_E2E_WORK: work }, join(work, 'e2e.tap'), 1, 900_000) // one at a time: they share the Odoo database; the real-Odoo chaos suite takes minutes
     passed += r.passed
     failed += r.failed
   }
