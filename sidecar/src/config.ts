@@ -31,6 +31,8 @@ const schema = z.object({
   HUB_RELAY_POLL_MS: z.coerce.number().int().min(50).default(2000),
   /** outbox rows moved per relay transaction */
   HUB_RELAY_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
+  /** most delivery jobs waiting to be fetched: the relay leaves the rest of a backlog in the outbox (see relay.ts) */
+  HUB_RELAY_LOOKAHEAD: z.coerce.number().int().min(1).default(500),
   /** delivery polling loops in this process */
   HUB_DELIVERY_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
   /** deliveries each loop fetches and runs concurrently */

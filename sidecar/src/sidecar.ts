@@ -42,7 +42,8 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     logger.warn({ connector, state }, 'circuit breaker changed state')
   })
   const app = buildServer({ pool, inbound, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
-  const relay = createDrainLoop(() => relayBatch({ pool, jobs, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS }),
+  const lookahead = { bossSchema: config.HUB_BOSS_SCHEMA, max: config.HUB_RELAY_LOOKAHEAD }
+  const relay = createDrainLoop(() => relayBatch({ pool, jobs, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS, lookahead }),
     config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
 
@@ -64,7 +65,8 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   function startWorkers (): void {
     const rateLimiter = new RateLimiter()
     for (let i = 0; i < config.HUB_DELIVERY_WORKERS; i++) {
-      deliveryLoops.push(consume<DeliverJob>(QUEUES.deliver, config.HUB_DELIVERY_BATCH, async batch => { await deliverBatch({ pool, jobs, logger, metrics, rateLimiter, breakers }, batch) }))
+      // each delivered batch frees room in the relay's lookahead
+      deliveryLoops.push(consume<DeliverJob>(QUEUES.deliver, config.HUB_DELIVERY_BATCH, async batch => { await deliverBatch({ pool, jobs, logger, metrics, rateLimiter, breakers }, batch); relay.signal() }))
     }
     consume<DeliverJob>(QUEUES.deliverDead, 10, async batch => { for (const job of batch) await deadLetterJob({ pool, jobs, logger, metrics }, job) })
     consume<WritebackJob>(QUEUES.writeback, config.HUB_WRITEBACK_BATCH, async batch => { await writebackJobs({ pool, jobs, odoo, logger, metrics }, batch) })

@@ -1,3 +1,4 @@
+import { QUEUES } from '../queues.ts'
 import type { Plan } from './pool.ts'
 
 /**
@@ -48,6 +49,15 @@ export const relayTransactionSettings: Plan = {
   text: `SELECT set_config('statement_timeout', '10s', true), set_config('lock_timeout', '5s', true),
                 set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)`,
   values: []
+}
+
+/** Delivery jobs ready and not yet fetched, counted up to `max` (an index range of at most `max` rows). */
+export function readyDeliveries (bossSchema: string, max: number): Plan {
+  return {
+    text: `SELECT count(*)::int AS n FROM (
+             SELECT 1 FROM ${bossSchema}.job WHERE name = '${QUEUES.deliver}' AND state < 'active' AND start_after < now() LIMIT $1) ready`,
+    values: [max]
+  }
 }
 
 export function markQueued (ids: number[]): Plan {

@@ -1,6 +1,6 @@
 import type { Connector } from '../adapters/types.ts'
 import { connectorsByIds } from '../db/connector-plans.ts'
-import { relayTransactionSettings, claimLaneHeads, markQueued } from '../db/outbox-plans.ts'
+import { claimLaneHeads, markQueued, readyDeliveries, relayTransactionSettings } from '../db/outbox-plans.ts'
 import type { JobQueue } from '../db/job-queue.ts'
 import { type Pool, withTransaction } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -8,7 +8,11 @@ import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES } from '../queues.ts'
 import { deliveryJobOptions } from './job-options.ts'
 
-export interface RelayDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics, batchSize: number, minExpireSeconds: number }
+export interface RelayDeps {
+  pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics, batchSize: number, minExpireSeconds: number
+  /** most delivery jobs waiting to be fetched (HUB_RELAY_LOOKAHEAD); unset: no bound */
+  lookahead?: { bossSchema: string, max: number }
+}
 
 interface ClaimedEvent { id: number, uuid: string, event_type: string, connector_id: number, correlation_id: string }
 
@@ -16,11 +20,22 @@ interface ClaimedEvent { id: number, uuid: string, event_type: string, connector
  * Moves committed outbox rows into the delivery queue exactly once: the rows are locked (SKIP LOCKED,
  * so concurrent relays split the work), the jobs are inserted through the same connection and the rows
  * are marked `queued` in the same transaction. Either all of it commits or none of it does.
+ *
+ * It stays only `lookahead.max` jobs ahead of the deliveries: pg-boss's fetch orders every ready job of
+ * the queue on each call, so a backlog moved into the queue at once (50,000 events after an outage)
+ * would make every fetch slower the larger it is. The rest waits in the outbox, where claiming costs
+ * the same however many wait; the delivery loops wake the relay as they free room.
  */
-export async function relayBatch ({ pool, jobs: queue, logger, metrics, batchSize, minExpireSeconds }: RelayDeps): Promise<number> {
+export async function relayBatch ({ pool, jobs: queue, logger, metrics, batchSize, minExpireSeconds, lookahead }: RelayDeps): Promise<number> {
   const moved = await withTransaction(pool, async client => {
     await client.query(relayTransactionSettings)
-    const { rows } = await client.query<ClaimedEvent>(claimLaneHeads(batchSize))
+    let limit = batchSize
+    if (lookahead) {
+      const { rows: [ready] } = await client.query<{ n: number }>(readyDeliveries(lookahead.bossSchema, lookahead.max))
+      limit = Math.min(batchSize, lookahead.max - ready!.n)
+      if (limit <= 0) return []
+    }
+    const { rows } = await client.query<ClaimedEvent>(claimLaneHeads(limit))
     if (rows.length === 0) return []
     const connectors = await client.query<Connector>(connectorsByIds([...new Set(rows.map(r => r.connector_id))]))
     const byId = new Map(connectors.rows.map(c => [c.id, c]))
