@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import PgBoss from 'pg-boss'
-import { loadConfig } from '../../sidecar/src/config.ts'
-import { JobQueue } from '../../sidecar/src/db/job-queue.ts'
+import type PgBoss from 'pg-boss'
+import type { JobQueue } from '../../sidecar/src/db/job-queue.ts'
 import { OdooRpcError, OdooUnavailableError } from '../../sidecar/src/errors.ts'
 import { createLogger } from '../../sidecar/src/observability/logger.ts'
 import { createMetrics } from '../../sidecar/src/observability/metrics.ts'
 import { isOdooUnavailable } from '../../sidecar/src/odoo/odoo-error-kind.ts'
-import { QUEUES, createQueues } from '../../sidecar/src/queues.ts'
+import { QUEUES } from '../../sidecar/src/queues.ts'
 import { applyInOdoo } from '../../sidecar/src/workers/odoo-batch.ts'
 import { jobsIn } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
+import { startQueues } from '../support/queues.ts'
 
 describe('Odoo errors: unavailable or refused', () => {
   // names as Odoo 18 serialises them over JSON-RPC (odoo/http.py serialize_exception)
@@ -26,7 +26,9 @@ describe('Odoo errors: unavailable or refused', () => {
     ['odoo.exceptions.ValidationError', 'Result 3 is malformed: status must be one of sent, failed, dead, acknowledged.', false],
     ['odoo.exceptions.UserError', 'Unknown or inactive connector: wms-x', false],
     ['odoo.exceptions.AccessError', 'Only Logistics Hub managers may apply partner messages.', false],
-    ['builtins.KeyError', "'picking_id'", false]
+    ['builtins.KeyError', "'picking_id'", false],
+    // a sidecar pointed at a database Odoo does not have: a person must fix it, waiting will not
+    ['psycopg2.OperationalError', 'connection to server at "127.0.0.1", port 5433 failed: FATAL:  database "hub_gone" does not exist', false]
   ]
   for (const [name, message, unavailable] of cases) {
     it(`${name} is ${unavailable ? 'unavailable (retry)' : 'a refusal'}`, () => { assert.equal(isOdooUnavailable(name, message), unavailable) })
@@ -44,10 +46,7 @@ describe('applying a batch in Odoo', () => {
 
   before(async () => {
     db = await createTestDatabase()
-    boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false })
-    await boss.start()
-    await createQueues(boss, loadConfig({ DATABASE_URL: db.url, ODOO_URL: 'http://x.test', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x' }))
-    jobs = new JobQueue(boss)
+    ;({ boss, jobs } = await startQueues(db.url))
   })
   after(async () => { await boss.stop({ graceful: false }); await db.drop() })
   beforeEach(async () => { await db.pool.query('DELETE FROM pgboss.job') })
@@ -92,10 +91,14 @@ describe('applying a batch in Odoo', () => {
     assert.deepEqual(await parked(), [])
   })
 
-  it('waits, rather than parks, when Odoo refuses the sidecar user itself', async () => {
-    const batch = await batchOf(2)
-    await run(batch, async () => { throw new OdooRpcError('Only Logistics Hub managers may apply partner messages.', 'odoo.exceptions.AccessError') })
-    assert.deepEqual(await states(), { 1: 'retry', 2: 'retry' })
-    assert.deepEqual(await parked(), [])
+  it('waits, rather than parks, when Odoo refuses the sidecar user or its database', async () => {
+    for (const [message, name] of [['Only Logistics Hub managers may apply partner messages.', 'odoo.exceptions.AccessError'],
+      ['FATAL:  database "hub_gone" does not exist', 'psycopg2.OperationalError']]) {
+      await db.pool.query('DELETE FROM pgboss.job')
+      const batch = await batchOf(2)
+      await run(batch, async () => { throw new OdooRpcError(message!, name!) })
+      assert.deepEqual(await states(), { 1: 'retry', 2: 'retry' }, name)
+      assert.deepEqual(await parked(), [], name)
+    }
   })
 })

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import PgBoss from 'pg-boss'
-import { loadConfig } from '../../sidecar/src/config.ts'
-import { JobQueue } from '../../sidecar/src/db/job-queue.ts'
+import type PgBoss from 'pg-boss'
+import type { JobQueue } from '../../sidecar/src/db/job-queue.ts'
 import { InboundStore } from '../../sidecar/src/inbound/inbound-store.ts'
 import { createLogger } from '../../sidecar/src/observability/logger.ts'
 import { createMetrics } from '../../sidecar/src/observability/metrics.ts'
-import { QUEUES, createQueues } from '../../sidecar/src/queues.ts'
+import { QUEUES } from '../../sidecar/src/queues.ts'
 import { relayBatch } from '../../sidecar/src/relay/relay.ts'
 import { type Finding, selfCheck } from '../../sidecar/src/workers/self-check.ts'
 import { eventStates, insertConnector, insertEvent, jobsIn } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
+import { startQueues } from '../support/queues.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 
@@ -27,10 +27,7 @@ describe('self-check and npm run doctor', () => {
 
   before(async () => {
     db = await createTestDatabase()
-    boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false })
-    await boss.start()
-    await createQueues(boss, loadConfig({ DATABASE_URL: db.url, ODOO_URL: 'http://x.test', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x' }))
-    jobs = new JobQueue(boss)
+    ;({ boss, jobs } = await startQueues(db.url))
     inbound = new InboundStore(db.pool, { bossSchema: 'pgboss', dedupeDays: 7 })
     await inbound.init()
     connectorId = (await insertConnector(db.pool, { base_url: 'http://127.0.0.1:9/hook' })).id

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import PgBoss from 'pg-boss'
-import { loadConfig } from '../../sidecar/src/config.ts'
-import { JobQueue } from '../../sidecar/src/db/job-queue.ts'
+import type PgBoss from 'pg-boss'
+import type { JobQueue } from '../../sidecar/src/db/job-queue.ts'
 import { withTransaction } from '../../sidecar/src/db/pool.ts'
 import { OdooRpcError } from '../../sidecar/src/errors.ts'
 import { InboundStore } from '../../sidecar/src/inbound/inbound-store.ts'
 import { createLogger } from '../../sidecar/src/observability/logger.ts'
 import { createMetrics } from '../../sidecar/src/observability/metrics.ts'
-import { type DeliverJob, QUEUES, createQueues } from '../../sidecar/src/queues.ts'
+import { type DeliverJob, QUEUES } from '../../sidecar/src/queues.ts'
 import { relayBatch } from '../../sidecar/src/relay/relay.ts'
 import { BreakerRegistry } from '../../sidecar/src/shipping/breakers.ts'
 import { deadLetterJob } from '../../sidecar/src/workers/dead-letter.ts'
@@ -20,6 +19,7 @@ import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
 import { crashingBeforeCommit } from '../support/crash.ts'
 import { eventStates, insertConnector, insertEvent, jobsIn, newSecret } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
+import { startQueues } from '../support/queues.ts'
 
 /**
  * pg-boss 10's type declarations accept calls its implementation reads differently (a connection
@@ -40,10 +40,7 @@ describe('job writes happen inside their transaction', () => {
 
   before(async () => {
     db = await createTestDatabase()
-    boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false })
-    await boss.start()
-    await createQueues(boss, loadConfig({ DATABASE_URL: db.url, ODOO_URL: 'http://x.test', ODOO_DB: 'x', ODOO_USER: 'x', ODOO_PASSWORD: 'x' }))
-    jobs = new JobQueue(boss)
+    ;({ boss, jobs } = await startQueues(db.url))
     await new InboundStore(db.pool, { bossSchema: 'pgboss', dedupeDays: 7 }).init()
     receiverUrl = await receiver.start()
   })

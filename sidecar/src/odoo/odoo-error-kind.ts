@@ -31,6 +31,17 @@ const UNAVAILABLE = new Set([
 /** Messages of the same conditions when Odoo wrapped them in another class. */
 const UNAVAILABLE_MESSAGE = /connection pool is full|could not serialize access|deadlock detected|could not obtain lock|server closed the connection|connection already closed|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|could not connect to server|connection refused/i
 
+/** psycopg2 reports these as OperationalError too, but waiting will not fix them: a person must. */
+const MISCONFIGURED_MESSAGE = /database "[^"]*" does not exist|password authentication failed|role "[^"]*" does not exist/i
+
 export function isOdooUnavailable (errorName: string, message: string): boolean {
-  return UNAVAILABLE.has(errorName) || UNAVAILABLE_MESSAGE.test(message)
+  return !MISCONFIGURED_MESSAGE.test(message) && (UNAVAILABLE.has(errorName) || UNAVAILABLE_MESSAGE.test(message))
+}
+
+/**
+ * Odoo refuses every call of this sidecar until a person fixes its configuration (ODOO_DB, the Odoo
+ * user's rights): work must wait for that, never be blamed on an item and parked.
+ */
+export function isSidecarMisconfigured (errorName: string, message: string): boolean {
+  return errorName === 'odoo.exceptions.AccessDenied' || errorName === 'odoo.exceptions.AccessError' || MISCONFIGURED_MESSAGE.test(message)
 }

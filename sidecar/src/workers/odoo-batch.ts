@@ -4,6 +4,7 @@ import { type Pool, withTransaction } from '../db/pool.ts'
 import { OdooRpcError, errorMessage } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { isSidecarMisconfigured } from '../odoo/odoo-error-kind.ts'
 import { type ParkedJob, QUEUES } from '../queues.ts'
 
 export interface OdooBatchDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics }
@@ -12,14 +13,12 @@ type Job<T> = PgBoss.JobWithMetadata<T>
 
 interface Settled<T> { done: Array<Job<T>>, retry: Array<{ job: Job<T>, reason: string }>, park: Array<{ job: Job<T>, reason: string }> }
 
-/** Odoo refuses every call of this sidecar until a person fixes its user: wait, never blame an item. */
-const CONFIGURATION_ERRORS = new Set(['odoo.exceptions.AccessDenied', 'odoo.exceptions.AccessError'])
-
 /**
  * Applies a batch of Odoo-bound jobs (write-backs, partner callbacks) with one RPC and settles every
  * job in one transaction. The Odoo methods are idempotent per item, so any of this may run twice.
  * - Odoo unavailable (down, restarting, database trouble, a concurrency failure it gave up on; see
- *   odoo/odoo-error-kind.ts) or refusing this sidecar's user: the jobs fail and pg-boss retries them
+ *   odoo/odoo-error-kind.ts) or refusing this sidecar's configuration (its database, its user's
+ *   rights): the jobs fail and pg-boss retries them
  *   every HUB_ODOO_RETRY_SECONDS for a week.
  * - Odoo refuses the call itself (a ValidationError for one malformed item rejects the whole call):
  *   the items are applied one at a time in arrival order to find the one(s) at fault. An item Odoo
@@ -74,7 +73,7 @@ async function attempt (fn: () => Promise<void>): Promise<Verdict> {
     await fn()
     return { kind: 'ok' }
   } catch (err) {
-    const refused = err instanceof OdooRpcError && !CONFIGURATION_ERRORS.has(err.odooErrorName)
+    const refused = err instanceof OdooRpcError && !isSidecarMisconfigured(err.odooErrorName, err.message)
     return { kind: refused ? 'refused' : 'retry', reason: err instanceof OdooRpcError ? `${err.odooErrorName}: ${err.message}` : errorMessage(err) }
   }
 }
