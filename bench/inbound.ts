@@ -39,6 +39,24 @@ const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA=='
 
 type LoadResult = Awaited<ReturnType<typeof load>>
 
+/**
+ * The machine's durable-commit ceiling, as pgbench would measure it with a one-INSERT script: `clients`
+ * connections each committing one row per transaction as fast as they can, for `seconds`. Without
+ * group commit, ingest could not pass this (one commit per callback).
+ */
+async function commitCeiling (databaseUrl: string, clients: number, seconds: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: clients })
+  pool.on('error', () => {})
+  await pool.query('CREATE TABLE IF NOT EXISTS bench_commit_ceiling (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())')
+  const end = Date.now() + seconds * 1000
+  let commits = 0
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (Date.now() < end) { await pool.query('INSERT INTO bench_commit_ceiling DEFAULT VALUES'); commits++ }
+  }))
+  await pool.end()
+  return commits / seconds
+}
+
 export async function benchInbound (databaseUrl: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   await pool.query("INSERT INTO hub_connector (code, name, kind, adapter, secret) VALUES ('bench-wms', 'bench', 'wms', 'wms', $1)", [SECRET])
@@ -78,6 +96,9 @@ export async function benchInbound (databaseUrl: string): Promise<void> {
     report(`  at ${c} concurrent callers`, ours[i]!.perSecond, reference[i]!.perSecond, 'req/s', 'higher')
     report(`  p99 latency at ${c} concurrent callers`, ours[i]!.p99, reference[i]!.p99, 'ms', 'lower')
   })
+  const ceilingClients = 64 // within the server's max_connections (100) beside the benchmark's own pools
+  const ceiling = await commitCeiling(databaseUrl, ceilingClients, SECONDS)
+  console.log(`  durable-commit ceiling of this PostgreSQL (one INSERT per transaction, ${ceilingClients} clients, as pgbench): ${Math.round(ceiling)} commits/s; ours at peak: ${(peak(ours).perSecond / ceiling).toFixed(2)}x it`)
   const failed = ours.reduce((n, r) => n + r.failed, 0)
   const accepted = ours.reduce((n, r) => n + r.perSecond * SECONDS, 0)
   console.log(`  (${SECONDS} s per level; ${accepted} accepted, ${stored.n} jobs stored, ${failed} non-2xx${repeated > 0 ? `; ${repeated} requests repeated, raise BENCH_PRESIGNED` : ''})`)
