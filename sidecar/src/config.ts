@@ -4,7 +4,7 @@ import { z } from 'zod'
  * Every setting of the sidecar, resolved once from the environment and validated.
  * Names marked "contract" are fixed by ARCHITECTURE.md; the others are tuning knobs with the defaults shown.
  */
-const schema = z.object({
+const settings = z.object({
   /** contract: Odoo's database (the outbox and pg-boss live there) */
   DATABASE_URL: z.string().url(),
   /** contract: Odoo base URL for JSON-RPC write-back */
@@ -120,7 +120,9 @@ const schema = z.object({
   HUB_EXTERNAL_ALGORITHMS: z.string().default('RS256,ES256'),
   /** exposure of identity-provider users: customer (public statuses only) or partner */
   HUB_EXTERNAL_CLIENT_AUDIENCE: z.enum(['partner', 'customer']).default('customer')
-}).superRefine((c, ctx) => {
+})
+
+const schema = settings.superRefine((c, ctx) => {
   // a JWKS without issuer and audience would accept any token that key ever signed
   if (c.HUB_EXTERNAL_JWKS_URL && (!c.HUB_EXTERNAL_ISSUER || !c.HUB_EXTERNAL_AUDIENCE)) {
     ctx.addIssue({ code: 'custom', path: ['HUB_EXTERNAL_JWKS_URL'], message: 'needs HUB_EXTERNAL_ISSUER and HUB_EXTERNAL_AUDIENCE' })
@@ -131,11 +133,20 @@ export type Config = z.infer<typeof schema>
 
 export class ConfigError extends Error {}
 
-export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+function parse<T extends z.ZodType> (schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   const parsed = schema.safeParse(env)
   if (!parsed.success) {
     const problems = parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')
     throw new ConfigError(`invalid sidecar configuration: ${problems}`)
   }
   return parsed.data
+}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  return parse(schema, env)
+}
+
+/** What `npm run doctor` needs: the database, pg-boss's schema and the self-check's grace period. */
+export function loadDoctorConfig (env: NodeJS.ProcessEnv = process.env) {
+  return parse(settings.pick({ DATABASE_URL: true, HUB_BOSS_SCHEMA: true, HUB_SELF_CHECK_GRACE_SECONDS: true }), env)
 }

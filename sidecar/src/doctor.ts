@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss'
-import { z } from 'zod'
+import { loadDoctorConfig } from './config.ts'
 import { JobQueue } from './db/job-queue.ts'
 import { createPool } from './db/pool.ts'
 import { createLogger } from './observability/logger.ts'
@@ -11,11 +11,7 @@ import { type Finding, selfCheck } from './workers/self-check.ts'
  * (and HUB_BOSS_SCHEMA when not `pgboss`); safe to run beside running sidecars. Without --repair it
  * changes nothing.
  */
-const env = z.object({
-  DATABASE_URL: z.string().url(),
-  HUB_BOSS_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('pgboss'),
-  HUB_SELF_CHECK_GRACE_SECONDS: z.coerce.number().int().min(0).default(300)
-}).parse(process.env)
+const env = loadDoctorConfig()
 const repair = process.argv.includes('--repair')
 
 const pool = createPool(env.DATABASE_URL, 2)

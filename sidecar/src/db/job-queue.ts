@@ -26,7 +26,7 @@ interface BossJobWrites {
  * `fail(name, id, data, options)` take it FOURTH, while the declarations also accept
  * `complete(name, ids, { db })`, which pg-boss then stores as the job's output and commits on its own
  * pool, outside the caller's transaction. This class passes the connection where the implementation
- * looks for it (test/sidecar/job-queue.test.ts rolls each call back and shows nothing happened).
+ * looks for it (test/sidecar/transactions.test.ts rolls each call back and shows nothing happened).
  */
 export class JobQueue {
   readonly #boss: BossJobWrites

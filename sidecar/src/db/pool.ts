@@ -16,15 +16,29 @@ export function createPool (connectionString: string, max = 10): pg.Pool {
   return pool
 }
 
+/**
+ * A client of `pool` for a caller's own use, with an error listener for as long as it is out.
+ * pg-pool takes its own listener off a client while it is checked out, so a server that goes away
+ * meanwhile (PostgreSQL restarting) would emit 'error' to nobody, which ends the process. The query
+ * under way rejects anyway; `release()` puts the client back, or drops it when its connection was lost.
+ */
+async function checkout (pool: pg.Pool): Promise<{ client: pg.PoolClient, release: () => void }> {
+  const client = await pool.connect()
+  let lost: Error | undefined
+  const onError = (err: Error) => { lost = err }
+  client.on('error', onError)
+  return {
+    client,
+    release: () => {
+      client.removeListener('error', onError)
+      client.release(lost)
+    }
+  }
+}
+
 /** Runs fn inside BEGIN/COMMIT on one client; rolls back and rethrows on any error. */
 export async function withTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  // pg-pool takes its own error listener off a client while it is checked out: a server that goes
-  // away mid-transaction (PostgreSQL restarting) would then emit 'error' to nobody, which ends the
-  // process. The failed query rejects anyway; this only keeps the event from being unhandled.
-  let lost: unknown = null
-  const onError = (err: unknown) => { lost = err }
-  client.on('error', onError)
+  const { client, release } = await checkout(pool)
   try {
     await client.query('BEGIN')
     const result = await fn(client)
@@ -34,17 +48,13 @@ export async function withTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolCli
     await client.query('ROLLBACK').catch(() => {})
     throw err
   } finally {
-    client.removeListener('error', onError)
-    // a client whose connection was lost must not go back into the pool
-    client.release(lost instanceof Error ? lost : undefined)
+    release()
   }
 }
 
 /** Runs fn while holding a PostgreSQL advisory lock named `key`, so replicas doing the same take turns. */
 export async function withSessionLock<T> (pool: pg.Pool, key: string, fn: () => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  const onError = () => {}
-  client.on('error', onError)
+  const { client, release } = await checkout(pool)
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [key])
     try {
@@ -53,7 +63,6 @@ export async function withSessionLock<T> (pool: pg.Pool, key: string, fn: () => 
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {})
     }
   } finally {
-    client.removeListener('error', onError)
-    client.release()
+    release()
   }
 }

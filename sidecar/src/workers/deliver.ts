@@ -52,10 +52,6 @@ export async function deliverBatch (deps: DeliverDeps, jobs: Job[]): Promise<voi
     return attempt(deps, job, event, event && connectorById.get(event.connector_id))
   }))
   await recordOutcomes(deps, outcomes)
-  const delivered = outcomes.filter(o => o.kind === 'delivered')
-  if (delivered.length) {
-    deps.logger.info({ correlation_ids: delivered.map(o => o.event.correlation_id), event_ids: delivered.map(o => o.event.uuid), external_refs: delivered.map(o => o.result.externalRef) }, 'event delivered')
-  }
 }
 
 async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | undefined, connector: Connector | undefined): Promise<Outcome> {
@@ -89,7 +85,7 @@ async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | u
   }
 }
 
-async function recordOutcomes ({ pool, jobs }: DeliverDeps, outcomes: Outcome[]): Promise<void> {
+async function recordOutcomes ({ pool, jobs, logger }: DeliverDeps, outcomes: Outcome[]): Promise<void> {
   const delivered = outcomes.filter(o => o.kind === 'delivered')
   const rejected = outcomes.filter(o => o.kind === 'rejected')
   const failed = outcomes.filter(o => o.kind === 'failed')
@@ -107,6 +103,10 @@ async function recordOutcomes ({ pool, jobs }: DeliverDeps, outcomes: Outcome[])
     await jobs.insert(client, failed.filter(o => !o.final).map(o => ({ name: QUEUES.writeback, data: writeback(o.event, 'failed', o.job.retryCount + 1, o.reason, null) })))
     for (const o of failed) await jobs.fail(client, QUEUES.deliver, [o.job.id], o.reason)
   })
+  // once recorded, one line for the batch's successes (failures were logged one by one)
+  if (delivered.length) {
+    logger.info({ correlation_ids: delivered.map(o => o.event.correlation_id), event_ids: delivered.map(o => o.event.uuid), external_refs: delivered.map(o => o.result.externalRef) }, 'event delivered')
+  }
 }
 
 async function callPartner (deps: DeliverDeps, connector: Connector | undefined, event: OutboundEventRow, logger: () => Logger) {
