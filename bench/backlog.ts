@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { fmt } from './stats.ts'
-import { countingPartner, odooRpcStub, peakRssMiB, sidecarProcess, until } from './support.ts'
+import { countingPartner, machineCpuMs, odooRpcStub, peakRssMiB, postgresCpuMs, processCpuMs, sidecarProcess, until } from './support.ts'
 
 /**
  * Benchmark 6: backlog drain. N events committed at once (one record each, as after a partner outage
  * or at a peak), drained by 1 or 2 sidecar processes (4 and 200k with BENCH_FULL=1) at the default log
  * level, with write-back to an Odoo RPC stub. Printed: drain rate for each backlog beside the rate of
  * the smallest backlog on the same process count (flat means the ratio stays near 1), the speed-up of
- * two processes over one, and each run's peak RSS per process.
+ * two processes over one, each run's peak RSS per process, and where the machine's CPU went during the
+ * drain (busy share of all cores; cores used by PostgreSQL, the sidecars, and this process, which plays the
+ * partner and Odoo): when the machine is saturated with one process, a second one cannot add throughput.
  */
 const FULL = process.env.BENCH_FULL === '1'
 const list = (value: string | undefined, fallback: number[]) => value ? value.split(',').map(Number) : fallback
@@ -39,10 +41,17 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
       await commitBurst(pool, c.id, 10)
       await until(() => partner.received.size === 10) // processes up and warm
       partner.received.clear()
+      const port = new URL(databaseUrl).port
+      const cpu0 = { machine: machineCpuMs(), pg: postgresCpuMs(port), sidecars: sidecars.map(s => processCpuMs(s.pid)), self: process.cpuUsage() }
       const t0 = performance.now()
       await commitBurst(pool, c.id, size)
       await until(() => partner.received.size === size)
       const seconds = (performance.now() - t0) / 1000
+      const machine = machineCpuMs()
+      const cores = (ms: number) => fmt(ms / (seconds * 1000), 2)
+      const sidecarMs = sidecars.reduce((sum, s, i) => sum + processCpuMs(s.pid) - cpu0.sidecars[i]!, 0)
+      const self = process.cpuUsage(cpu0.self)
+      const cpu = `CPU ${fmt(100 * (machine.busy - cpu0.machine.busy) / (machine.total - cpu0.machine.total), 0)}% busy; cores: PostgreSQL ${cores(postgresCpuMs(port) - cpu0.pg)}, sidecar(s) ${cores(sidecarMs)}, partner+Odoo stub ${cores((self.user + self.system) / 1000)}`
       const rss = sidecars.map(s => peakRssMiB(s.pid))
       for (const s of sidecars) s.kill('SIGTERM')
       await until(() => sidecars.every(s => s.exitCode !== null || s.signalCode !== null), 30_000).catch(() => { for (const s of sidecars) s.kill('SIGKILL') })
@@ -51,6 +60,7 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
       const flat = rate / rates.get(`${processes}:${SIZES[0]}`)!
       const scale = processes > 1 ? `, ${fmt(rate / rates.get(`1:${size}`)!, 2)}x one process` : ''
       console.log(`  ${processes} process(es), ${String(size).padStart(7)} events: ${fmt(seconds).padStart(6)} s, ${fmt(rate, 0).padStart(6)} events/s (${fmt(flat, 2)}x the ${SIZES[0]}-event rate${scale}); peak RSS ${rss.map(r => fmt(r, 0)).join(' / ')} MiB`)
+      console.log(`  ${' '.repeat(String(processes).length)}              ${cpu}`)
     }
   }
   await partner.close()

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
 import pg from 'pg'
 import PgBoss from 'pg-boss'
 import { fmt, percentile, report } from './stats.ts'
-import { countingPartner, odooRpcStub, peakRssMiB, sidecarProcess, until } from './support.ts'
+import { countingPartner, odooRpcStub, peakRssMiB, postgresCpuMs, sidecarProcess, until } from './support.ts'
 
 /**
  * Benchmark 1: outbox -> partner, against the best PostgreSQL queues doing the same work on the same
@@ -24,27 +23,6 @@ const root = new URL('..', import.meta.url).pathname
 
 type Arm = 'ours' | 'graphile' | 'pgboss'
 interface Run { seconds: number, latencies: number[], pgCpuMs: number, events: number }
-
-/**
- * CPU time (ms) so far of the benchmark's PostgreSQL server: its postmaster (`-p <port>`), the children
- * it has reaped (cutime/cstime) and those alive, so backends that come and go are all counted.
- */
-function postgresCpuMs (port: string): number {
-  const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  const pids = readdirSync('/proc').filter(d => /^\d+$/.test(d))
-  const isPostmaster = (pid: string) => { try { const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); return cmd.includes('postgres\0-D\0') && cmd.includes(`\0-p\0${port}\0`) } catch { return false } }
-  const postmaster = pids.find(isPostmaster)
-  if (!postmaster) return Number.NaN
-  const own = stat(postmaster)
-  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])
-  for (const pid of pids) {
-    try {
-      const fields = stat(pid)
-      if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12])
-    } catch { /* exited meanwhile: counted in the postmaster's cutime once reaped */ }
-  }
-  return ticks * 10 // USER_HZ = 100
-}
 
 async function referenceProcess (kind: 'graphile' | 'pgboss', databaseUrl: string, partnerUrl: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/reference-worker.ts', kind], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, DATABASE_URL: databaseUrl, PARTNER_URL: partnerUrl, SECRET } })

@@ -21,7 +21,7 @@ const BATCH = Number(process.env.BATCH ?? 50)
 interface EventJob { id: string, envelope: unknown }
 
 const deliver = async (job: EventJob) => {
-  const answer = await postSigned({ url: PARTNER_URL!, body: job.envelope, messageId: job.id, secret: SECRET!, timeoutSeconds: 10 })
+  const answer = await postSigned({ url: PARTNER_URL!, body: job.envelope, messageId: job.id, secrets: [SECRET!], timeoutSeconds: 10 })
   if (answer.status >= 300) throw new Error(`partner answered ${answer.status}`)
 }
 

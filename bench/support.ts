@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -70,4 +70,41 @@ export function peakRssMiB (pid: number | undefined): number {
 export async function until (check: () => boolean | Promise<boolean>, timeoutMs = 900_000): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!(await check())) { if (Date.now() > end) throw new Error('benchmark phase timed out'); await sleep(50) }
+}
+
+/**
+ * CPU time (ms) so far of the benchmark's PostgreSQL server: its postmaster (`-p <port>`), the children
+ * it has reaped (cutime/cstime) and those alive, so backends that come and go are all counted.
+ */
+export function postgresCpuMs (port: string): number {
+  const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  const pids = readdirSync('/proc').filter(d => /^\d+$/.test(d))
+  const isPostmaster = (pid: string) => { try { const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); return cmd.includes('postgres\0-D\0') && cmd.includes(`\0-p\0${port}\0`) } catch { return false } }
+  const postmaster = pids.find(isPostmaster)
+  if (!postmaster) return Number.NaN
+  const own = stat(postmaster)
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])
+  for (const pid of pids) {
+    try {
+      const fields = stat(pid)
+      if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12])
+    } catch { /* exited meanwhile: counted in the postmaster's cutime once reaped */ }
+  }
+  return ticks * 10 // USER_HZ = 100
+}
+
+/** CPU time (ms) so far of one process (user + system). */
+export function processCpuMs (pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch { return Number.NaN }
+}
+
+/** Busy and total CPU time (ms) of the whole machine so far, from /proc/stat. */
+export function machineCpuMs (): { busy: number, total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  const idle = ticks[3]! + (ticks[4] ?? 0) // idle + iowait
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0)
+  return { busy: (total - idle) * 10, total: total * 10 }
 }

@@ -6,6 +6,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY sidecar ./sidecar
 COPY graphql ./graphql
-ENV NODE_ENV=production PORT=4000
+# In a container the published port is the way in: listen on every interface (the default is loopback).
+ENV NODE_ENV=production PORT=4000 HOST=0.0.0.0
 EXPOSE 4000
 CMD ["npm", "start"]

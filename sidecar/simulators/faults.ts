@@ -10,6 +10,8 @@ export interface FaultSettings {
   /** the next N requests answer `failStatus` */
   failNext: number
   failStatus: number
+  /** what those failing answers carry, when not the simulator's own error (e.g. a partner echoing credentials) */
+  failBody: unknown
   /** the next N requests never answer (the caller's timeout fires) */
   timeoutNext: number
   /** the next N requests answer 429 with Retry-After */
@@ -22,11 +24,11 @@ export interface FaultSettings {
 }
 
 export const noFaults = (): FaultSettings => ({
-  latencyMs: 0, failNext: 0, failStatus: 500, timeoutNext: 0, rateLimitNext: 0, retryAfterSeconds: 1,
+  latencyMs: 0, failNext: 0, failStatus: 500, failBody: null, timeoutNext: 0, rateLimitNext: 0, retryAfterSeconds: 1,
   duplicateCallbacks: false, outOfOrderCallbacks: false
 })
 
-export type FaultVerdict = { kind: 'ok' } | { kind: 'fail', status: number } | { kind: 'hang' } | { kind: 'rate_limit', retryAfter: number }
+export type FaultVerdict = { kind: 'ok' } | { kind: 'fail', status: number, body: unknown } | { kind: 'hang' } | { kind: 'rate_limit', retryAfter: number }
 
 export class FaultInjector {
   settings = noFaults()
@@ -44,7 +46,7 @@ export class FaultInjector {
     if (s.latencyMs > 0) await sleep(s.latencyMs)
     if (s.timeoutNext > 0) { s.timeoutNext--; return { kind: 'hang' } }
     if (s.rateLimitNext > 0) { s.rateLimitNext--; return { kind: 'rate_limit', retryAfter: s.retryAfterSeconds } }
-    if (s.failNext > 0) { s.failNext--; return { kind: 'fail', status: s.failStatus } }
+    if (s.failNext > 0) { s.failNext--; return { kind: 'fail', status: s.failStatus, body: s.failBody } }
     return { kind: 'ok' }
   }
 }

@@ -14,6 +14,8 @@ export class WebhookReceiver {
   readonly attempts: Array<{ webhook_id: string, status: number | 'hang', at: number }> = []
   /** accepted messages, first delivery of each webhook-id only */
   readonly accepted: Array<{ webhook_id: string, body: any, headers: Record<string, unknown> }> = []
+  /** verified `hub.ping` messages (the hub's "Test connection"): acknowledged, not business messages */
+  readonly pings: string[] = []
   #server: Server
 
   constructor (private readonly secret: string) {
@@ -28,9 +30,10 @@ export class WebhookReceiver {
           sendJson(res, status, json, headers)
         }
         if (verdict.kind === 'rate_limit') return answer(429, { error: 'rate_limited' }, { 'retry-after': String(verdict.retryAfter) })
-        if (verdict.kind === 'fail') return answer(verdict.status, { error: 'injected' })
+        if (verdict.kind === 'fail') return answer(verdict.status, verdict.body ?? { error: 'injected' })
         let parsed: unknown
         try { parsed = new Webhook(this.secret).verify(body, req.headers as Record<string, string>) } catch { return answer(401, { error: 'bad_signature' }) }
+        if ((parsed as { type?: unknown } | null)?.type === 'hub.ping') { this.pings.push(webhookId); return answer(200, { ok: true }) }
         if (!this.accepted.some(a => a.webhook_id === webhookId)) this.accepted.push({ webhook_id: webhookId, body: parsed, headers: { ...req.headers } })
         answer(200, { ok: true })
       })().catch(() => { res.destroy() })

@@ -17,6 +17,8 @@ const settings = z.object({
   ODOO_PASSWORD: z.string().min(1),
   /** contract */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** interface to listen on: loopback by default, so a sidecar run outside a container is not open to the network; compose sets 0.0.0.0 */
+  HOST: z.string().min(1).default('127.0.0.1'),
   /** contract: how partners reach this sidecar (used in logs and docs) */
   HUB_PUBLIC_URL: z.string().url().optional(),
   /** contract */
@@ -54,6 +56,8 @@ const settings = z.object({
   HUB_BREAKER_RESET_MS: z.coerce.number().int().min(100).default(30_000),
   /** bearer token Odoo uses for the admin API (connection tests); the admin API is off when unset */
   HUB_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** seconds between liveness beats in hub_sidecar.heartbeat; Odoo calls a replica silent after 3 missed beats (at least 60 s) */
+  HUB_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   /** reconciliation schedule (cron, UTC) and the age at which each kind of gap counts as drift */
   HUB_RECONCILE_CRON: z.string().default('*/15 * * * *'),
   HUB_RECONCILE_ACK_MINUTES: z.coerce.number().int().min(1).default(120),
@@ -62,6 +66,10 @@ const settings = z.object({
   HUB_RECONCILE_PORTAL_MINUTES: z.coerce.number().int().min(1).default(30),
   /** how long inbound message ids are remembered: a partner retrying the same webhook-id within it gets `duplicate` */
   HUB_INBOUND_DEDUPE_DAYS: z.coerce.number().int().min(1).default(7),
+  /** refused inbound callbacks recorded per minute by each process for Odoo's Rejected Callbacks (more are counted, not stored) */
+  HUB_INBOUND_REFUSALS_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  /** refused inbound callbacks kept in hub_sidecar.inbound_refusal; older ones are dropped */
+  HUB_INBOUND_REFUSALS_KEEP: z.coerce.number().int().min(1).default(1000),
   /** time a client has to send a whole request; slower ones are cut off (slowloris) */
   HUB_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** largest accepted inbound hook body */

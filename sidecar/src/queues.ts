@@ -15,7 +15,27 @@ export const QUEUES = {
   selfCheck: 'hub-self-check'
 } as const
 
-export interface DeliverJob { event_id: number, event_uuid: string, connector_id: number, correlation_id: string, error?: string, attempt?: number }
+/** `error`, `attempt` and `delivery` are set on jobs the delivery worker dead-letters itself (a permanent failure). */
+export interface DeliverJob { event_id: number, event_uuid: string, connector_id: number, correlation_id: string, error?: string, attempt?: number, delivery?: DeliveryAttempt }
+
+/**
+ * One delivery attempt as Odoo shows it (`delivery` of a write-back, docs/contract.md): what the
+ * partner answered, how long it took, and what happens next.
+ */
+export interface DeliveryAttempt {
+  /** ISO time the partner call started; null when unknown (the attempt's worker died) */
+  attempted_at: string | null
+  duration_ms: number | null
+  /** the partner's HTTP status of the last answer within the attempt; null when none came (network error, timeout, nothing called) */
+  http_status: number | null
+  /** the start of that answer's body, secrets masked, at most DELIVERY_EXCERPT_CHARS */
+  response_excerpt: string | null
+  max_attempts: number
+  /** when the next attempt is due (pg-boss's start_after); null when none follows */
+  next_retry_at: string | null
+}
+
+export const DELIVERY_EXCERPT_CHARS = 300
 
 export interface WritebackJob {
   event_uuid: string
@@ -25,6 +45,8 @@ export interface WritebackJob {
   external_ref: string | null
   /** e.g. `{ shipment: { carrier, tracking_number, label_pdf_base64, ... } }` for Odoo to record */
   details: Record<string, unknown> | null
+  /** the delivery attempt this result reports; absent on results restored by the self-check */
+  delivery?: DeliveryAttempt | null
   at: string
   correlation_id: string
 }

@@ -5,12 +5,15 @@ import { type GatewayDeps, registerGateway } from './gateway/gateway.ts'
 import { registerAdminRoutes } from './admin/connector-test.ts'
 import { registerHookRoutes } from './inbound/hooks.ts'
 import type { InboundStore } from './inbound/inbound-store.ts'
+import type { RefusalLog } from './inbound/refusal-log.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
 import type { OdooClient } from './odoo/rpc.ts'
 
 export interface ServerDeps {
   pool: Pool, inbound: InboundStore, odoo: OdooClient, logger: Logger, metrics: Metrics, maxBodyBytes: number, adminToken?: string
+  /** refused inbound callbacks, recorded for Odoo to list */
+  refusals: RefusalLog
   /** a request (headers and body) must arrive within this time: slow clients cannot hold sockets */
   requestTimeoutMs: number
   /** the partner GraphQL gateway (/graphql, /oauth/token, /.well-known/jwks.json); off when absent */
@@ -50,7 +53,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   })
 
   registerHookRoutes(app, deps)
-  registerAdminRoutes(app, { pool: deps.pool, adminToken: deps.adminToken })
+  registerAdminRoutes(app, { pool: deps.pool, adminToken: deps.adminToken, logger: deps.logger })
   if (deps.gateway) registerGateway(app, { pool: deps.pool, odoo: deps.odoo, logger: deps.logger, registry: deps.metrics.registry, ...deps.gateway })
 
   app.get('/healthz', async () => ({ status: 'ok' }))

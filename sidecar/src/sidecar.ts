@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss'
 import type { Config } from './config.ts'
 import { JobQueue } from './db/job-queue.ts'
 import { createPool, withSessionLock } from './db/pool.ts'
+import { Heartbeat } from './observability/heartbeat.ts'
 import { createLogger, type Logger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { registerQueueGauges } from './observability/queue-gauges.ts'
@@ -11,6 +12,7 @@ import { OutboxListener } from './relay/outbox-listener.ts'
 import { relayBatch } from './relay/relay.ts'
 import { createDrainLoop } from './relay/relay-loop.ts'
 import { InboundStore } from './inbound/inbound-store.ts'
+import { RefusalLog } from './inbound/refusal-log.ts'
 import { buildServer } from './server.ts'
 import { BreakerRegistry } from './shipping/breakers.ts'
 import { deadLetterJob } from './workers/dead-letter.ts'
@@ -33,6 +35,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   const metrics = createMetrics()
   const jobs = new JobQueue(boss)
   const inbound = new InboundStore(pool, { bossSchema: config.HUB_BOSS_SCHEMA, dedupeDays: config.HUB_INBOUND_DEDUPE_DAYS })
+  const refusals = new RefusalLog(pool, logger, { perMinute: config.HUB_INBOUND_REFUSALS_PER_MINUTE, keep: config.HUB_INBOUND_REFUSALS_KEEP })
   registerQueueGauges(metrics, { boss, pool })
   const deliveryLoops: Array<FetchLoop<DeliverJob>> = []
   const loops: Array<FetchLoop<any>> = []
@@ -41,11 +44,12 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     metrics.circuitOpen.set({ connector }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0)
     logger.warn({ connector, state }, 'circuit breaker changed state')
   })
-  const app = buildServer({ pool, inbound, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
+  const app = buildServer({ pool, inbound, refusals, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
   const lookahead = { bossSchema: config.HUB_BOSS_SCHEMA, max: config.HUB_RELAY_LOOKAHEAD }
   const relay = createDrainLoop(() => relayBatch({ pool, jobs, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS, lookahead }),
     config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
+  const heartbeat = new Heartbeat(pool, logger, { intervalSeconds: config.HUB_HEARTBEAT_SECONDS })
 
   // pg-boss emits background errors (lost connection during maintenance); they must never crash us
   boss.on('error', err => logger.error({ err }, 'pg-boss background error'))
@@ -80,18 +84,22 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   }
 
   return {
-    app, boss, jobs, pool, inbound, metrics, logger, breakers,
+    app, boss, jobs, pool, inbound, metrics, logger, breakers, heartbeat,
     async start (): Promise<void> {
       await boss.start()
       // pg-boss creates a queue's partition with DDL that deadlocks against another replica doing the same
       await withSessionLock(pool, 'logistics-hub:create-queues', async () => { await createQueues(boss, config) })
       await inbound.init()
+      await refusals.init()
       startWorkers()
       await listener.start()
-      await app.listen({ port: config.PORT, host: '0.0.0.0' })
-      logger.info({ port: config.PORT, public_url: config.HUB_PUBLIC_URL }, 'sidecar started')
+      await app.listen({ port: config.PORT, host: config.HOST })
+      // last: Odoo reads a beat as "this replica relays, delivers and answers"
+      await heartbeat.start()
+      logger.info({ host: config.HOST, port: config.PORT, public_url: config.HUB_PUBLIC_URL }, 'sidecar started')
     },
     async stop (): Promise<void> {
+      await heartbeat.stop()
       await listener.stop()
       await app.close()
       await relay.settled()

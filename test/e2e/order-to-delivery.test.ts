@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
+import { createLogger } from '../../sidecar/src/observability/logger.ts'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
+import { reconcile } from '../../sidecar/src/workers/reconcile.ts'
 import { newSecret } from '../support/fixtures.ts'
 import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
@@ -106,5 +109,41 @@ describe('order to delivered shipment, end to end in real Odoo', { skip: spec ? 
 
     const notice = await waitFor('shipment.delivered at billing', () => billing.accepted.find(a => a.body.type === 'shipment.delivered' && a.body.source.id === pickingId), 60_000, 250)
     assert.equal(notice.body.source.model, 'stock.picking')
+  })
+
+  it('reconciles by the hub\'s clock: a delivery the carrier dates a week back is no invoicing drift yet; an unscanned label is asked about without a failure', async () => {
+    swiftpost.faults.reset()
+    const shipped = async () => {
+      const orderId = await rpc.executeKw<number>('sale.order', 'create', [{ partner_id: partnerId, order_line: [[0, 0, { product_id: productId, product_uom_qty: 1 }]] }])
+      await rpc.executeKw('sale.order', 'action_confirm', [[orderId]])
+      const [order] = await rpc.executeKw<Array<{ picking_ids: number[] }>>('sale.order', 'read', [[orderId], ['picking_ids']])
+      const id = order!.picking_ids[0]!
+      return { id, tracking: (await waitFor(`label on picking ${id}`, async () => (await picking(id)).hub_tracking_number || null, 60_000, 250)) as string }
+    }
+    const late = await shipped()
+    const unscanned = await shipped()
+
+    // the carrier reports the delivery with its clock a week behind (as the demo simulator used to)
+    swiftpost.configure({ clockOffsetMs: -7 * 24 * 3600_000 })
+    const wire = await swiftpost.track(late.tracking, ['picked_up', 'delivered'], { pod: true }) as Array<{ statusCode: number, at: string }>
+    swiftpost.configure({ clockOffsetMs: 0 })
+    const delivered = await waitFor('late delivery applied', async () => { const p = await picking(late.id); return p.hub_shipment_status === 'delivered' ? p : null }, 60_000, 250)
+    const carrierTime = wire.find(e => e.statusCode === 500)!.at.slice(0, 19).replace('T', ' ')
+    assert.equal(delivered.hub_delivered_at, carrierTime, 'the delivery date stays the carrier\'s')
+
+    // the other label waits for its first scan for over a day
+    await db.query("UPDATE stock_picking SET write_date = write_date - interval '25 hours' WHERE id = $1", [unscanned.id])
+    const warnings: string[] = []
+    const logger = createLogger('warn', new Writable({ write (chunk, _enc, done) { warnings.push(String(chunk)); done() } }))
+    const deps = { pool: db, inbound: sidecar.inbound, odoo: rpc, logger, breakers: sidecar.breakers }
+    const settings = { ackMinutes: 120, scanHours: 24, invoiceHours: 48, portalMinutes: 30 }
+    const found = (drift: Awaited<ReturnType<typeof reconcile>>) => drift.filter(d => [late.id, unscanned.id].includes(d.res_id)).map(d => [d.res_id, d.reason])
+
+    assert.deepEqual(found(await reconcile(deps, settings)), [[unscanned.id, 'no_carrier_scan']], 'received a minute ago: not late for invoicing')
+    assert.deepEqual(warnings.filter(w => w.includes(unscanned.tracking)), [], 'the carrier answered (no scans yet): nothing failed')
+
+    // two days after the hub RECEIVED the delivery, it is drift
+    await db.query("UPDATE hub_tracking_event SET create_date = create_date - interval '49 hours' WHERE picking_id = $1", [late.id])
+    assert.deepEqual(found(await reconcile(deps, settings)), [[unscanned.id, 'no_carrier_scan'], [late.id, 'not_invoiced']])
   })
 })

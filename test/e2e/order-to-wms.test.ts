@@ -141,7 +141,37 @@ describe('order to warehouse, end to end in real Odoo', { skip: spec ? false : '
     assert.equal(exceptions[0]!.occurrences, 1)
     assert.ok(exceptions[0]!.event_id, 'the exception knows which event to re-send')
     const before = wms.requests.length
-    await rpc.executeKw('hub.exception', 'action_retry', [[exceptions[0]!.id]])
+    const dialog = await rpc.executeKw<{ res_model: string, res_id: number }>('hub.exception', 'action_retry', [[exceptions[0]!.id]])
+    await sendAgain(dialog, { send_confirmed: true })
     await waitFor('re-sent to the WMS', () => wms.requests.length > before, 30_000, 250)
+  })
+
+  /** Confirms the re-send dialog (hub.resend.wizard) that Replay, Retry and Send Again open. */
+  async function sendAgain (dialog: { res_model: string, res_id: number }, options: Record<string, boolean> = {}): Promise<void> {
+    assert.equal(dialog.res_model, 'hub.resend.wizard', 're-sending asks first')
+    await rpc.executeKw('hub.resend.wizard', 'write', [[dialog.res_id], options])
+    await rpc.executeKw('hub.resend.wizard', 'action_confirm', [[dialog.res_id]])
+  }
+
+  it('replaying a delivery the WMS already fulfilled asks first and makes no second fulfilment', async () => {
+    wms.configure({ autoConfirm: true })
+    const { pickingId } = await confirmOrder(4)
+    await waitFor('acknowledged', async () => (await syncState(pickingId))?.status === 'acknowledged', 60_000, 250)
+    const fulfilments = () => [...wms.fulfilments.values()].filter(f => f.request.client_reference === `stock.picking/${pickingId}`)
+    const first = fulfilments()
+    assert.equal(first.length, 1)
+    const { rows: [event] } = await db.query("SELECT id FROM hub_event WHERE direction = 'out' AND res_model = 'stock.picking' AND res_id = $1 AND connector_id = $2", [pickingId, connectorId])
+
+    await assert.rejects(sendAgain(await rpc.executeKw('hub.event', 'action_hub_replay', [[event.id]])), /already confirmed/,
+      'a record the partner confirmed is not sent without the override')
+    const requests = wms.requests.length
+    await sendAgain(await rpc.executeKw('hub.event', 'action_hub_replay', [[event.id]]), { send_confirmed: true })
+    await waitFor('the re-send reached the WMS', () => wms.requests.length > requests, 30_000, 250)
+    await waitFor('the re-send delivered', async () => (await db.query("SELECT count(*)::int AS n FROM hub_event WHERE direction = 'out' AND res_id = $1 AND connector_id = $2 AND state = 'delivered'", [pickingId, connectorId])).rows[0].n === 2, 30_000, 250)
+    assert.equal(fulfilments().length, 1, 'the WMS deduplicated the repeated request: no second fulfilment')
+    assert.equal((await syncState(pickingId))!.external_ref, first[0]!.fulfilment_id, 'the external reference is unchanged')
+
+    await sendAgain(await rpc.executeKw('hub.event', 'action_hub_replay', [[event.id]]), { send_confirmed: true, new_request: true })
+    await waitFor('a genuinely new request', () => fulfilments().length === 2, 30_000, 250)
   })
 })

@@ -157,17 +157,26 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     assert.match(await payload.textContent() ?? '', /"type": "picking\.ready"/)
     await shot('03-timeline')
 
+    const before = wms.requests.length
     await outbound.locator('.o_hub_replay').click()
+    // Replay asks first: the WMS confirmed this delivery, so it is refused unless the override is ticked.
+    const resend = page.locator('.modal:has-text("Send 1 event(s) again")')
+    await resend.locator('.o_field_widget[name="summary"] table').waitFor()
+    assert.match(await resend.textContent() ?? '', /confirmed it \(reference FUL-/)
+    await resend.locator('.o_field_widget[name="send_confirmed"] input').check()
+    await shot('03b-replay-asks-first')
+    await resend.locator('button[name="action_confirm"]').click()
     await page.locator('.o_notification:has-text("Sent again")').waitFor()
-    // A new outbound row; the sidecar delivers it and the timeline follows the record's channel.
+    // A new outbound row under the first request's key; the WMS answers with the fulfilment it has.
     await waitFor('the replay delivered', async () => await rows.count() === 4 &&
       await rows.first().getAttribute('data-state') === 'delivered' && await rows.first().getAttribute('data-direction') === 'out', 30_000, 250)
-    await dialog.locator('.o_hub_timeline_state[data-status="sent"]').waitFor({ timeout: 15_000 })
-    const { length: requests } = [...wms.fulfilments.values()].filter(f => f.request.client_reference === `stock.picking/${pickingId}`)
-    assert.equal(requests, 2, 'the WMS received the delivery again, under a new message id')
+    assert.ok(wms.requests.length > before, 'the WMS was asked again')
+    const { length: fulfilments } = [...wms.fulfilments.values()].filter(f => f.request.client_reference === `stock.picking/${pickingId}`)
+    assert.equal(fulfilments, 1, 'the WMS deduplicated the repeated request: nothing ships twice')
+    await dialog.locator('.o_hub_timeline_state[data-status="acknowledged"]').waitFor({ timeout: 15_000 })
     await shot('04-timeline-replayed')
     await page.locator('.modal-footer button:has-text("Close")').click()
-    await badge('sent').waitFor({ timeout: 15_000 })
+    await badge('acknowledged').waitFor({ timeout: 15_000 })
 
     const messages = await rpc.executeKw<Array<{ body: string }>>('mail.message', 'search_read',
       [[['model', '=', 'stock.picking'], ['res_id', '=', pickingId]]], { fields: ['body'] })
@@ -194,11 +203,17 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     const preview = page.locator('.o_field_widget[name="replay_preview"]')
     await preview.waitFor()
     assert.match(await preview.textContent() ?? '', /"type": "picking\.ready"/)
-    assert.match(await preview.textContent() ?? '', /new message id/)
+    const [{ event_id: [deadEventId] }] = await rpc.executeKw<Array<{ event_id: [number, string] }>>('hub.exception', 'read', [[exception!.id], ['event_id']])
+    const [{ uuid: deadUuid }] = await rpc.executeKw<Array<{ uuid: string }>>('hub.event', 'read', [[deadEventId], ['uuid']])
+    assert.match(await preview.textContent() ?? '', new RegExp(`"id": "${deadUuid}"`), 'a retry repeats the request key of the event it re-sends')
     await shot('06-workbench-form')
 
     await page.locator('button[name="action_retry"]').click()
-    await page.locator('.o-mail-Message:has-text("Retry requested")').waitFor({ timeout: 15_000 })
+    const dialog = page.locator('.modal:has-text("Send 1 event(s) again")')
+    await dialog.locator('.o_field_widget[name="summary"] table').waitFor()
+    await shot('06b-retry-asks-first')
+    await dialog.locator('button[name="action_confirm"]').click()
+    await page.locator('.o-mail-Message:has-text("Sent again by")').waitFor({ timeout: 15_000 })
     await waitFor('the retry delivered', async () => await syncStatus(deadPicking) === 'sent', 30_000, 250)
     const [after] = await rpc.executeKw<Array<{ state: string }>>('hub.exception', 'read', [[exception!.id], ['state']])
     assert.equal(after!.state, 'resolved', 'a delivered retry resolves the exception')
@@ -227,7 +242,7 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     await page.locator('button[name="action_test_connection"]').click()
     const notification = page.locator('.o_notification:has-text("UI WMS is reachable")')
     await notification.waitFor({ timeout: 15_000 })
-    assert.match(await notification.textContent() ?? '', /reachable \(HTTP 404\), \d+ ms/)
+    assert.match(await notification.textContent() ?? '', /signature accepted \(HTTP 200\), \d+ ms/, 'the WMS verified our signature')
     await page.waitForTimeout(600) // the notification fades in
     await shot('09-connector-test')
 

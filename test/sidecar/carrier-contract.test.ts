@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { carrierConnectorAdapter } from '../../sidecar/src/adapters/carrier/connector-adapter.ts'
 import type { CarrierAdapter, ShipmentRequest } from '../../sidecar/src/adapters/carrier/types.ts'
 import { parcelfast } from '../../sidecar/src/adapters/parcelfast/index.ts'
 import { swiftpost } from '../../sidecar/src/adapters/swiftpost/index.ts'
@@ -26,7 +27,7 @@ for (const [adapter, dialect, expected] of cases) {
     let connector: Connector
 
     before(async () => {
-      connector = { id: 1, code: `${dialect}-main`, name: dialect, kind: 'carrier', adapter: adapter.name, base_url: await sim.start(), secret: 'k-123', active: true, timeout: 1, rate_limit: 0, max_attempts: 3, retry_delay: 0, retry_backoff: false, sync_mode: 'realtime', batch_interval: 15 }
+      connector = { id: 1, code: `${dialect}-main`, name: dialect, kind: 'carrier', adapter: adapter.name, base_url: await sim.start(), secret: 'k-123', previous_secret: null, active: true, timeout: 1, rate_limit: 0, max_attempts: 3, retry_delay: 0, retry_backoff: false, sync_mode: 'realtime', batch_interval: 15 }
     })
     after(async () => { await sim.stop() })
 
@@ -82,6 +83,34 @@ for (const [adapter, dialect, expected] of cases) {
       sim.faults.set({ timeoutNext: 1 })
       await assert.rejects(adapter.rate(request, connector), RetryableError)
       await assert.rejects(adapter.rate(request, { ...connector, secret: 'wrong' }), PermanentError)
+    })
+
+    // Every parcel starts here: booked, not scanned yet. The carrier answers 200 with no events.
+    const bookFresh = async (reference: string) => {
+      const [rate] = await adapter.rate(request, connector)
+      return (await adapter.book({ ...request, reference }, rate!, connector)).tracking_number
+    }
+
+    it('tracks a parcel not scanned yet as an empty history, not as a malformed answer', async () => {
+      const tracking = await bookFresh(`WH/OUT/empty-${dialect}`)
+      assert.deepEqual(await adapter.track(tracking, connector), [])
+      const wire = sim.dialect.trackAnswer(sim.shipments.get(tracking)!)
+      assert.deepEqual(await adapter.parseTracking(wire), [], 'the same answer pushed is the same empty history')
+      // a webhook is sent because something happened: one without an event is refused at the door
+      await assert.rejects(async () => await carrierConnectorAdapter(adapter).parseInbound('wh-empty', wire), InboundFormatError)
+      // a history that is not a list is not an empty one, and stays a format error whatever JSONata makes of it
+      await assert.rejects(adapter.parseTracking({ ...(wire as object), events: null }), InboundFormatError)
+    })
+
+    it('tracks a single-event history (pull and webhook agree)', async () => {
+      const tracking = await bookFresh(`WH/OUT/single-${dialect}`)
+      const [wire] = await sim.track(tracking, ['picked_up'])
+      const pulled = await adapter.track(tracking, connector)
+      assert.deepEqual(pulled.map(e => [e.tracking_number, e.status]), [[tracking, 'picked_up']])
+      assert.ok(pulled[0]!.id.startsWith(`${adapter.name}:${tracking}:`))
+      assert.deepEqual(await adapter.parseTracking(wire), pulled)
+      const message = await carrierConnectorAdapter(adapter).parseInbound('wh-single', wire)
+      assert.deepEqual(message.data, { tracking_number: tracking, events: pulled })
     })
   })
 }

@@ -39,6 +39,18 @@ describe('delivery to a webhook partner', () => {
     assert.deepEqual(await writebacks(e.uuid), ['sent:1'])
   })
 
+  it('sends a re-send under the partner request key of the request it repeats, so the partner dedupes it', async () => {
+    const c = await insertConnector(db.pool, { base_url: url, secret })
+    const first = await insertEvent(db.pool, { connector_id: c.id, res_id: 2 })
+    await waitFor('first delivery', async () => await eventState(first.id) === 'delivered')
+    const resend = await insertEvent(db.pool, { connector_id: c.id, res_id: 2, idempotency_key: first.uuid })
+    await waitFor('re-send delivered', async () => await eventState(resend.id) === 'delivered')
+    assert.deepEqual(receiver.attempts.filter(a => a.webhook_id === first.uuid).map(a => a.status), [200, 200], 'both reached the partner under one webhook-id')
+    assert.equal(receiver.accepted.filter(a => a.webhook_id === first.uuid).length, 1, 'the partner acted once')
+    assert.equal(receiver.attempts.filter(a => a.webhook_id === resend.uuid).length, 0)
+    assert.deepEqual(await writebacks(resend.uuid), ['sent:1'], 'Odoo hears about the re-send under its own event id')
+  })
+
   it('delivers the events of one record in commit order even when the first needs retries', async () => {
     const c = await insertConnector(db.pool, { base_url: url, secret, max_attempts: 5 })
     receiver.faults.set({ failNext: 2, failStatus: 503 })

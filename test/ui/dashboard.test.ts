@@ -13,7 +13,7 @@ function stats (minutes = 60, extra: Record<string, unknown> = {}) {
     sla_seconds: 300,
     kpis: {
       events: 42, events_per_minute: 0.7, latency_ms: { p50: 850, p95: 4200, p99: null },
-      queue_depth: 3, dlq_size: 2, dead_events: 1, retries: 5, failed_states: 1, open_exceptions: 4
+      queue_depth: 3, dlq_size: 2, dead_events: 1, dead_cleared: 0, retries: 5, failed_states: 1, open_exceptions: 4
     },
     series: { labels, outbound: [1, 4, 2], inbound: [0, 1, 1], exceptions: [0, 2, 0] },
     sla: [
@@ -21,6 +21,7 @@ function stats (minutes = 60, extra: Record<string, unknown> = {}) {
       { connector_id: 2, connector: 'Carrier', total: 8, within: 6, adherence: 0.75 }
     ],
     exceptions_by_reason: [{ reason: 'partner_rejected', label: 'Rejected by partner', count: 4 }],
+    sidecar: { state: 'live', live_replicas: 2, version: '0.1.0', last_beat_at: '2026-11-23 16:02:55', message: '2 replica(s) running, version 0.1.0; last heartbeat 5 s ago.' },
     ...extra
   }
 }
@@ -118,6 +119,55 @@ describe('integration dashboard client action', () => {
     const { target } = await open(() => { throw new Error('Access denied') })
     assert.equal(target.querySelector('.alert-danger')!.textContent, 'Access denied')
     assert.equal(target.querySelector('.o_hub_kpis'), null)
+  })
+
+  it('shows the sidecar running, without a banner', async () => {
+    const { target } = await open()
+    assert.equal(target.querySelector('.o_hub_sidecar_banner'), null)
+    assert.equal(target.querySelector('.o_hub_sidecar_status')!.textContent!.trim(), 'Sidecar: 2 replica(s) running, version 0.1.0; last heartbeat 5 s ago.')
+  })
+
+  it('warns with a banner when the sidecar is silent (issue 13: badges just stayed pending)', async () => {
+    const message = 'No heartbeat from the sidecar for 5 min: nothing is delivered to partners or applied from them until it runs again (nothing is lost: events wait in the outbox). Check the sidecar process and its log.'
+    const { target } = await open(() => stats(60, { sidecar: { state: 'silent', live_replicas: 0, version: '0.1.0', last_beat_at: '2026-11-23 15:57:10', message } }))
+    const banner = target.querySelector<HTMLElement>('.o_hub_sidecar_banner')!
+    assert.ok(banner, 'a banner')
+    assert.equal(banner.dataset.state, 'silent')
+    assert.ok(banner.classList.contains('alert-warning'))
+    assert.equal(banner.querySelector('.o_hub_sidecar_title')!.textContent, 'The sidecar is silent')
+    assert.equal(banner.querySelector('.o_hub_sidecar_message')!.textContent, message)
+    assert.match(banner.textContent!, /Last heartbeat: 2026-11-23 15:57/)
+    assert.equal(target.querySelector('.o_hub_sidecar_status'), null)
+    assert.ok(target.querySelector('.o_hub_kpis'), 'the figures are still shown')
+  })
+
+  it('says a sidecar that never started, without a last heartbeat', async () => {
+    const { target } = await open(() => stats(60, { sidecar: { state: 'never', live_replicas: 0, version: null, last_beat_at: null, message: 'No sidecar has reported to this database yet.' } }))
+    const banner = target.querySelector('.o_hub_sidecar_banner')!
+    assert.equal(banner.querySelector('.o_hub_sidecar_title')!.textContent, 'No sidecar has started yet')
+    assert.doesNotMatch(banner.textContent!, /Last heartbeat/)
+  })
+
+  it('tells dead letters delivered again since instead of contradicting itself (issue 13)', async () => {
+    const { target } = await open(() => stats(60, { kpis: { ...stats().kpis, dlq_size: 0, dead_events: 1, dead_cleared: 1 } }))
+    assert.equal(kpi(target, 'dlq_size'), '0')
+    assert.equal(target.querySelector('[data-kpi="dlq_size"] .text-truncate:last-child')!.textContent, '1 went dead in the period, 1 delivered again since')
+    const quiet = await open(() => stats(60, { kpis: { ...stats().kpis, dlq_size: 2, dead_events: 0, dead_cleared: 0 } }))
+    assert.equal(quiet.target.querySelector('[data-kpi="dlq_size"] .text-truncate:last-child')!.textContent, 'none went dead in the period')
+  })
+
+  it('opens the records behind a card', async () => {
+    const listAction = { type: 'ir.actions.act_window', res_model: 'hub.event', name: 'Dead letters', domain: [['id', 'in', [7, 9]]] }
+    const { target, env } = await open(call => call.method === 'action_open_kpi' ? listAction : stats(call.kwargs.minutes as number))
+    target.querySelector<HTMLElement>('.o_hub_period[data-minutes="240"]')!.click()
+    await nextTick()
+    target.querySelector<HTMLElement>('[data-kpi="dlq_size"]')!.click()
+    await nextTick()
+    assert.deepEqual(env.services.orm.calls.at(-1), { model: 'hub.dashboard', method: 'action_open_kpi', args: ['dlq_size'], kwargs: { minutes: 240 } })
+    assert.deepEqual(env.services.action.done, [listAction])
+    target.querySelector<HTMLElement>('[data-kpi="open_exceptions"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+    await nextTick()
+    assert.deepEqual(env.services.orm.calls.at(-1)!.args, ['open_exceptions'])
   })
 
   it('scales SVG bars into their box', () => {

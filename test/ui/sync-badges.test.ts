@@ -2,9 +2,11 @@ import './support/dom.ts'
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { registry } from './support/web/core/registry.ts'
+import { groups } from './support/web/core/user.ts'
 import { loadOwlUi, makeEnv, makeRecord, mount, nextTick } from './support/owl-ui.ts'
 
 const CHANNEL = 'logistics_hub.sync/stock.picking/7'
+const HUB_USER = 'logistics_hub.group_hub_user'
 
 function badge (connector: string, connectorId: number, status: string, extra: Record<string, unknown> = {}) {
   return { connector, connector_id: connectorId, status, attempts: 1, last_error: false, correlation_id: 'corr-1', last_sync_at: '2026-11-23 16:00:00', ...extra }
@@ -125,12 +127,77 @@ describe('hub_sync_badges field widget', () => {
     assert.deepEqual(env.services.bus_service.channels, [])
   })
 
-  it('opens the record timeline of the clicked connector', async () => {
-    const { target, env } = await mountField(pickingRecord([badge('Main WMS', 1, 'sent'), badge('Carrier', 2, 'failed')]))
-    badges(target)[1]!.click()
-    assert.equal(env.services.dialog.added.length, 1)
-    const { component, props } = env.services.dialog.added[0]!
-    assert.equal(component, ui.SyncTimelineDialog)
-    assert.deepEqual(props, { resModel: 'stock.picking', resId: 7, recordName: 'WH/OUT/00007', connectorId: 2 })
+  it('opens the record timeline of the clicked connector for hub users', async () => {
+    groups.add(HUB_USER)
+    try {
+      const { target, env } = await mountField(pickingRecord([badge('Main WMS', 1, 'sent'), badge('Carrier', 2, 'failed')]))
+      assert.equal(badges(target)[1]!.tagName, 'BUTTON')
+      badges(target)[1]!.click()
+      assert.equal(env.services.dialog.added.length, 1)
+      const { component, props } = env.services.dialog.added[0]!
+      assert.equal(component, ui.SyncTimelineDialog)
+      assert.deepEqual(props, { resModel: 'stock.picking', resId: 7, recordName: 'WH/OUT/00007', connectorId: 2 })
+    } finally { groups.delete(HUB_USER) }
+  })
+
+  it('shows a status viewer (warehouse, sales) the badges without a way into the timeline', async () => {
+    const { target, env } = await mountField(pickingRecord([badge('Main WMS', 1, 'acknowledged', { correlation_id: false, external_ref: 'WMS-9' })]))
+    const [wms] = badges(target)
+    assert.equal(wms!.tagName, 'SPAN', 'not a button: there is nothing to click')
+    assert.equal(wms!.dataset.status, 'acknowledged')
+    assert.doesNotMatch(wms!.title, /Click to see the timeline/)
+    wms!.click()
+    assert.equal(env.services.dialog.added.length, 0)
+  })
+})
+
+describe('hub_sync_badges on a sale order: the aggregate of the order, its deliveries and invoices', () => {
+  let ui: any
+  before(async () => { ui = await loadOwlUi(); groups.add(HUB_USER) })
+  const mounted: Array<{ destroy: () => void }> = []
+  after(() => { for (const m of mounted) m.destroy(); groups.delete(HUB_USER) })
+
+  const documents = [
+    { res_model: 'sale.order', res_id: 3, name: 'S00003', status: 'sent', external_ref: false },
+    { res_model: 'stock.picking', res_id: 7, name: 'WH/OUT/00007', status: 'failed', external_ref: 'WMS-9' }
+  ]
+  const aggregate = (status = 'failed') => badge('Main WMS', 1, status, { res_model: 'stock.picking', res_id: 7, document: 'WH/OUT/00007', documents })
+  function orderRecord (value: unknown, root = true) {
+    return makeRecord({ resId: 3, resModel: 'sale.order', data: { name: 'S00003', display_name: 'S00003', hub_order_sync_badges: value }, root })
+  }
+  async function mountAggregate (record: any) {
+    const m = await mount(ui.SyncBadgesField, { name: 'hub_order_sync_badges', record })
+    mounted.push(m)
+    return m
+  }
+
+  it('lists every document in the tooltip and opens the timeline of the document the badge shows', async () => {
+    const { target, env } = await mountAggregate(orderRecord([aggregate()]))
+    const [wms] = [...target.querySelectorAll<HTMLElement>('.o_hub_sync_badge')]
+    assert.match(wms!.title, /• S00003: Sent/)
+    assert.match(wms!.title, /• WH\/OUT\/00007: Failed \(WMS-9\)/)
+    assert.match(wms!.title, /Click to see the timeline of WH\/OUT\/00007/)
+    wms!.click()
+    assert.deepEqual(env.services.dialog.added[0]!.props, { resModel: 'stock.picking', resId: 7, recordName: 'WH/OUT/00007', connectorId: 1 })
+  })
+
+  it('reloads the order on a notification instead of showing the order-only badges it carries', async () => {
+    const record = orderRecord([aggregate()])
+    record.onLoad = async (r: any) => { r.data.hub_order_sync_badges = [aggregate('acknowledged')] }
+    const { target, env } = await mountAggregate(record)
+    assert.deepEqual(env.services.bus_service.channels, ['logistics_hub.sync/sale.order/3'])
+    env.services.bus_service.notify('logistics_hub.sync', { model: 'sale.order', id: 3, badges: [badge('Main WMS', 1, 'sent')] })
+    await nextTick()
+    assert.equal(record.loads, 1)
+    const shown = [...target.querySelectorAll<HTMLElement>('.o_hub_sync_badge')]
+    assert.equal(shown[0]!.dataset.status, 'acknowledged', 'the reloaded aggregate, not the payload')
+  })
+
+  it('never replaces an aggregate with the order-only badges a notification carries (list row)', async () => {
+    const { target, env } = await mountAggregate(orderRecord([aggregate()], false))
+    env.services.bus_service.notify('logistics_hub.sync', { model: 'sale.order', id: 3, badges: [badge('Main WMS', 1, 'sent')] })
+    await nextTick()
+    const shown = [...target.querySelectorAll<HTMLElement>('.o_hub_sync_badge')]
+    assert.equal(shown[0]!.dataset.status, 'failed', 'the delivery still failed: the order alone would hide it')
   })
 })

@@ -14,7 +14,15 @@ function event (id: number, extra: Record<string, unknown> = {}) {
   }
 }
 
-/** hub.event / hub.sync.state of picking 7 as the server holds them; replay appends a new event. */
+function attempt (id: number, event: [number, string], number: number, extra: Record<string, unknown> = {}) {
+  return {
+    id, event_id: event, attempt: number, max_attempts: 5, status: 'failed', http_status: 503, duration_ms: 120,
+    response_excerpt: '{"error":"upstream down"}', error: 'HTTP 503', attempted_at: `2026-11-23 16:0${number}:00`,
+    next_retry_at: '2026-11-23 16:05:10', ...extra
+  }
+}
+
+/** hub.event / hub.sync.state / hub.event.attempt of picking 7 as the server holds them; replay appends a new event. */
 function serverFor (env: TestEnv) {
   const data = {
     events: [
@@ -25,11 +33,18 @@ function serverFor (env: TestEnv) {
     states: [
       { id: 10, connector_id: WMS, status: 'acknowledged', attempts: 1, last_error: false, correlation_id: 'corr-1', last_sync_at: '2026-11-23 16:03:00', external_ref: 'WMS-9', last_event_id: [1, 'picking.ready'] },
       { id: 11, connector_id: CARRIER, status: 'dead', attempts: 5, last_error: 'HTTP 422: address rejected', correlation_id: 'corr-1', last_sync_at: '2026-11-23 16:04:00', external_ref: false, last_event_id: [2, 'picking.done'] }
-    ]
+    ],
+    // newest first, as the dialog asks for them
+    attempts: [
+      attempt(22, [2, 'picking.done'], 2, { status: 'dead', http_status: 422, response_excerpt: '{"error":"address rejected"}', error: 'HTTP 422: address rejected', next_retry_at: false }),
+      attempt(21, [2, 'picking.done'], 1, { status: 'failed', http_status: 0, duration_ms: 10000, response_excerpt: false, error: 'partner unreachable: timeout' }),
+      attempt(11, [1, 'picking.ready'], 1, { status: 'sent', http_status: 201, duration_ms: 35, response_excerpt: '{"fulfilment_id":"WMS-9"}', next_retry_at: false })
+    ] as unknown[]
   }
   env.services.orm.handle = (call: OrmCall) => {
     if (call.method === 'search_read' && call.model === 'hub.event') return data.events
     if (call.method === 'search_read' && call.model === 'hub.sync.state') return data.states
+    if (call.method === 'search_read' && call.model === 'hub.event.attempt') return data.attempts
     if (call.method === 'hub_event_preview') return (call.args[0] as number[]).map(id => ({ id, preview: `{\n  "id": "uuid-${id}",\n  "data": { "token": "***" }\n}` }))
     if (call.method === 'action_hub_replay') {
       const [original] = call.args[0] as number[]
@@ -64,7 +79,9 @@ describe('integration timeline dialog', () => {
     const { target, env } = await open()
     const reads = env.services.orm.calls.filter(c => c.method === 'search_read')
     const domain = [['res_model', '=', 'stock.picking'], ['res_id', '=', 7]]
-    assert.deepEqual(reads.map(c => [c.model, c.kwargs.domain]), [['hub.event', domain], ['hub.sync.state', domain]])
+    const attemptDomain = [['event_id.res_model', '=', 'stock.picking'], ['event_id.res_id', '=', 7]]
+    assert.deepEqual(reads.map(c => [c.model, c.kwargs.domain]), [['hub.event', domain], ['hub.sync.state', domain], ['hub.event.attempt', attemptDomain]])
+    assert.deepEqual(reads[2]!.kwargs.fields, ui.ATTEMPT_FIELDS)
     assert.deepEqual(reads[0]!.kwargs.fields, ui.EVENT_FIELDS)
     assert.equal(reads[0]!.kwargs.order, 'id desc')
     assert.equal(text(target.querySelector('.modal-title')), 'Integration timeline: WH/OUT/00007')
@@ -131,13 +148,48 @@ describe('integration timeline dialog', () => {
   it('reloads when the record changes on the server', async () => {
     const { target, env } = await open()
     const reads = () => env.services.orm.calls.filter(c => c.method === 'search_read').length
-    assert.equal(reads(), 2)
+    assert.equal(reads(), 3)
     env.services.bus_service.notify('logistics_hub.sync', { model: 'stock.picking', id: 7, badges: [] })
     await nextTick()
-    assert.equal(reads(), 4)
+    assert.equal(reads(), 6)
     env.services.bus_service.notify('logistics_hub.sync', { model: 'stock.picking', id: 8, badges: [] })
     await nextTick()
-    assert.equal(reads(), 4, 'another record changes nothing')
+    assert.equal(reads(), 6, 'another record changes nothing')
     assert.equal(rows(target).length, 3)
+  })
+
+  it('lists each delivery attempt of an outbound event with the partner status, answer and duration', async () => {
+    const { target } = await open()
+    const attemptsOf = (row: Element) => [...row.querySelectorAll<HTMLElement>('.o_hub_attempt')]
+    const [inbound, dead, delivered] = rows(target)
+    assert.equal(attemptsOf(inbound!).length, 0, 'inbound events have no delivery attempts')
+    assert.deepEqual(attemptsOf(dead!).map(a => [a.dataset.attempt, a.dataset.status]), [['1', 'failed'], ['2', 'dead']], 'first attempt first')
+    /** label, outcome, answer, duration and what comes next of an attempt row */
+    const parts = (a: Element | undefined) => ['.o_hub_attempt_label', '.badge', '.o_hub_attempt_http', '.o_hub_attempt_duration', '.o_hub_attempt_next']
+      .map(selector => text(a!.querySelector(selector)))
+    const [first, second] = attemptsOf(dead!)
+    assert.deepEqual(parts(first), ['Attempt 1 of 5', 'Failed', 'no answer', '10000 ms', ''], 'only the last attempt says what comes next')
+    assert.equal(text(first!.querySelector('.o_hub_attempt_error')), 'partner unreachable: timeout')
+    assert.equal(first!.querySelector('.o_hub_attempt_excerpt'), null)
+    assert.deepEqual(parts(second), ['Attempt 2 of 5', 'Dead', 'HTTP 422', '120 ms', 'no more retries'])
+    assert.equal(text(second!.querySelector('.o_hub_attempt_excerpt')), '{"error":"address rejected"}')
+    assert.match(text(second), /2026-11-23 16:02/, 'when it was made')
+    const [sent] = attemptsOf(delivered!)
+    assert.deepEqual(parts(sent), ['Attempt 1 of 5', 'Sent', 'HTTP 201', '35 ms', ''])
+    assert.equal(text(sent!.querySelector('.o_hub_attempt_excerpt')), '{"fulfilment_id":"WMS-9"}')
+    assert.equal(sent!.querySelector('.o_hub_attempt_error'), null)
+  })
+
+  it('says on a failing connector\'s card which attempt it is and when the next one is due', async () => {
+    const env = makeEnv()
+    const data = serverFor(env)
+    Object.assign(data.states[1]!, { status: 'failed', attempts: 2, last_error: 'HTTP 503' })
+    data.attempts[0] = attempt(22, [2, 'picking.done'], 2, { next_retry_at: '2026-11-23 16:05:10' })
+    const m = await mount(ui.SyncTimelineDialog, { resModel: 'stock.picking', resId: 7, close: () => {} }, env)
+    mounted.push(m)
+    const cards = [...m.target.querySelectorAll<HTMLElement>('.o_hub_timeline_state')]
+    assert.equal(text(cards[1]!.querySelector('.o_hub_attempt_summary')), 'Attempt 2 of 5, next retry at 2026-11-23 16:05')
+    assert.equal(text(cards[0]!.querySelector('.o_hub_attempt_summary')), 'Attempt 1 of 5', 'a delivered connector just counts')
+    assert.match(text(rows(m.target)[1]!.querySelector('.o_hub_attempt[data-attempt="2"] .o_hub_attempt_next')), /^next retry at 2026-11-23 16:05$/)
   })
 })

@@ -1,2 +1,2 @@
 """Framework-neutral rules of the hub (no ORM import here), kept apart from the Odoo glue in models/."""
-from . import envelope, incidents, lifecycle, messages, status
+from . import clock, envelope, incidents, lifecycle, messages, status

@@ -7,6 +7,8 @@ from .lifecycle import SHIPMENT_RANK
 from .status import RESULT_STATUSES
 
 MAX_BATCH = 500
+# Longest partner answer excerpt kept per delivery attempt (the sidecar sends at most 300 characters).
+EXCERPT_MAX = 1000
 # What the sidecar may park (hub.exception.hub_park): a partner message or a delivery result.
 PARK_KINDS = ("inbound", "writeback")
 
@@ -71,6 +73,46 @@ def check_result(item, index):
         "external_ref": _optional_str(item, "external_ref", where),
         "at": at,
         "shipment": shipment,
+        "delivery": check_delivery(item.get("delivery"), f"{where}.delivery"),
+    }
+
+
+def _optional_time(item, key, where):
+    value = _optional_str(item, key, where)
+    try:
+        return value and parse_iso_utc(value)
+    except ValueError:
+        raise MessageError(f"{where}: '{key}' is not an ISO 8601 timestamp: {value!r}") from None
+
+
+def _optional_int(item, key, where, minimum, maximum=None):
+    value = item.get(key)
+    if value is None:
+        return None
+    if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise MessageError(f"{where}: '{key}' must be an integer {bounds} or null, got {value!r}")
+    return value
+
+
+def check_delivery(delivery, where):
+    """``delivery`` of a result: the delivery attempt it reports, normalised; None when absent.
+
+    Results restored by the sidecar's self-check carry none: they report no attempt of their own.
+    The excerpt is cut to EXCERPT_MAX whatever was sent, so a partner's answer cannot grow the table.
+    """
+    if delivery is None:
+        return None
+    if not isinstance(delivery, dict):
+        raise MessageError(f"{where} must be an object or null")
+    excerpt = _optional_str(delivery, "response_excerpt", where)
+    return {
+        "attempted_at": _optional_time(delivery, "attempted_at", where),
+        "duration_ms": _optional_int(delivery, "duration_ms", where, 0),
+        "http_status": _optional_int(delivery, "http_status", where, 100, 599),
+        "response_excerpt": excerpt[:EXCERPT_MAX] if excerpt else None,
+        "max_attempts": _optional_int(delivery, "max_attempts", where, 1),
+        "next_retry_at": _optional_time(delivery, "next_retry_at", where),
     }
 
 

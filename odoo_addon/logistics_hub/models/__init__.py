@@ -3,6 +3,8 @@ from . import hub_sync_mixin
 from . import hub_connector
 from . import hub_route
 from . import hub_event
+from . import hub_event_attempt
+from . import hub_inbound_refusal
 from . import hub_sync_state
 from . import hub_tracking_event
 from . import hub_exception
@@ -12,6 +14,7 @@ from . import sale_order
 from . import stock_move
 from . import stock_picking
 from . import account_move
+from . import delivery_carrier
 from . import res_config_settings
 from . import hub_dashboard
 from . import ir_websocket

@@ -12,6 +12,9 @@ class AccountMove(models.Model):
         )._hub_emit("invoice.posted")
         return posted
 
+    def _hub_sync_parents(self):
+        return [self.sudo().line_ids.sale_line_ids.order_id]
+
     def _hub_event_payload(self, event_type):
         self.ensure_one()
         return {

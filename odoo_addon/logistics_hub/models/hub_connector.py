@@ -1,10 +1,12 @@
+import logging
 import re
+from datetime import timedelta
 from urllib.parse import quote
 
 import requests
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..hub.envelope import new_secret
 
@@ -12,9 +14,12 @@ CODE_PATTERN = re.compile(r"[a-z0-9_-]+")
 DEFAULT_SIDECAR_URL = "http://127.0.0.1:4000"
 SIDECAR_TIMEOUT = 10
 
+_logger = logging.getLogger(__name__)
+
 
 class HubConnector(models.Model):
     _name = "hub.connector"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Logistics Hub Connector"
     _order = "name, id"
 
@@ -23,7 +28,7 @@ class HubConnector(models.Model):
         help="URL-safe identifier (lowercase letters, digits, '-' and '_'); "
         "partners call back on /hooks/<code>.",
     )
-    name = fields.Char(required=True)
+    name = fields.Char(required=True, tracking=True)
     kind = fields.Selection(
         [
             ("carrier", "Carrier"),
@@ -47,16 +52,34 @@ class HubConnector(models.Model):
         ],
         required=True,
         default="webhook",
+        tracking=True,
         help="How the sidecar talks to this partner.",
     )
-    base_url = fields.Char(string="Base URL")
+    base_url = fields.Char(string="Base URL", tracking=True)
     secret = fields.Char(
         groups="logistics_hub.group_hub_manager",
         copy=False,
         default=lambda self: new_secret(),
-        help="Standard Webhooks secret: signs outbound messages and verifies inbound ones.",
+        help="Standard Webhooks secret: signs outbound messages and verifies inbound ones "
+        "(the API key for partners that take a bearer key). Use Rotate Secret to change it without an outage.",
     )
-    active = fields.Boolean(default=True)
+    # Rotation (Svix-style): until previous_secret_expires the old secret is still accepted on inbound
+    # hooks and outbound messages carry a signature by each, so the partner can switch at its own pace.
+    previous_secret = fields.Char(groups="logistics_hub.group_hub_manager", copy=False, readonly=True)
+    previous_secret_expires = fields.Datetime(
+        string="Previous Secret Accepted Until", copy=False, readonly=True,
+        help="Until then the previous secret is still accepted inbound and outbound messages carry both signatures.",
+    )
+    secret_overlap_hours = fields.Integer(
+        string="Rotation Overlap", default=24,
+        help="Hours the previous secret stays valid after a rotation.",
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    responsible_user_id = fields.Many2one(
+        "res.users", string="Responsible", tracking=True,
+        help="Gets a to-do activity for each new exception on this connector. "
+        "Empty: every Logistics Hub manager gets one.",
+    )
     timeout = fields.Integer(default=10, help="Seconds per partner call.")
     rate_limit = fields.Integer(default=0, help="Partner calls per minute, 0 means unlimited.")
     max_attempts = fields.Integer(default=5, help="Delivery attempts before an event is dead-lettered.")
@@ -78,6 +101,7 @@ class HubConnector(models.Model):
         ("max_attempts_positive", "CHECK(max_attempts >= 1)", "At least one delivery attempt is needed."),
         ("retry_delay_positive", "CHECK(retry_delay >= 0)", "The retry delay cannot be negative."),
         ("batch_interval_positive", "CHECK(batch_interval >= 1)", "The batch interval must be at least one minute."),
+        ("secret_overlap_positive", "CHECK(secret_overlap_hours >= 0)", "The rotation overlap cannot be negative."),
     ]
 
     def _compute_event_count(self):
@@ -100,7 +124,12 @@ class HubConnector(models.Model):
     def write(self, vals):
         if {"active", "code"} & vals.keys():
             self.env.registry.clear_cache()  # hub.route._hub_route_table: archived connectors, codes
-        return super().write(vals)
+        result = super().write(vals)
+        if "secret" in vals and not self.env.context.get("hub_secret_rotation"):
+            for connector in self:
+                # Never the value: who changed it and when is what an audit needs.
+                connector.message_post(body=_("Secret changed by %s.", self.env.user.name))
+        return result
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
@@ -110,16 +139,64 @@ class HubConnector(models.Model):
         return vals_list
 
     def action_regenerate_secret(self):
+        """Rotate the secret: a new one is shown once; the old one stays valid for the overlap period."""
         self.ensure_one()
-        # The field's groups make this fail for anyone but a Hub Manager.
-        self.secret = new_secret()
+        self._hub_check_secret_rights()
+        secret = new_secret()
+        expires = fields.Datetime.now() + timedelta(hours=self.secret_overlap_hours)
+        self.with_context(hub_secret_rotation=True).write({
+            "previous_secret": self.secret if self.secret_overlap_hours else False,
+            "previous_secret_expires": expires if self.secret_overlap_hours else False,
+            "secret": secret,
+        })
+        if self.secret_overlap_hours:
+            note = _("Secret rotated by %(user)s. Until %(until)s (UTC) the previous secret is still accepted "
+                     "and outbound messages are signed with both.", user=self.env.user.name, until=expires)
+        else:
+            note = _("Secret rotated by %s. The previous secret stopped working at once.", self.env.user.name)
+        self.message_post(body=note)
+        return self._hub_show_secret(secret, _("New secret"))
+
+    def action_show_secret(self):
+        """Show the current secret with a copy button (the partner needs it); the showing is logged."""
+        self.ensure_one()
+        self._hub_check_secret_rights()
+        if not self.secret:
+            raise UserError(_("Connector %s has no secret: rotate to create one.", self.name))
+        self.message_post(body=_("Secret shown to %s.", self.env.user.name))
+        return self._hub_show_secret(self.secret, _("Secret of %s", self.name))
+
+    def action_end_secret_overlap(self):
+        """The partner uses the new secret: stop accepting the previous one now."""
+        self.ensure_one()
+        self._hub_check_secret_rights()
+        self.with_context(hub_secret_rotation=True).write({"previous_secret": False, "previous_secret_expires": False})
+        self.message_post(body=_("Previous secret retired by %s: only the current secret is accepted.", self.env.user.name))
         return True
 
-    def action_test_connection(self):
-        """Ask the sidecar whether it reaches this partner (POST /admin/connectors/<code>/test).
+    def _hub_check_secret_rights(self):
+        if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
+            raise AccessError(_("Only Logistics Hub managers may see or change connector secrets."))
 
-        Answered as a notification: the sidecar's verdict with the HTTP status and latency, or why
-        the sidecar itself could not be asked. Nothing is stored.
+    def _hub_show_secret(self, secret, title):
+        wizard = self.env["hub.connector.secret"].create({"connector_id": self.id, "secret": secret})
+        return {
+            "type": "ir.actions.act_window",
+            "name": title,
+            "res_model": "hub.connector.secret",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
+
+    def action_test_connection(self):
+        """Ask the sidecar to test this partner (POST /admin/connectors/<code>/test): one authenticated
+        call that changes nothing there, so a wrong secret or API key fails the test like a wrong URL.
+
+        Answered as a notification in words a person can act on: the sidecar's verdict with its
+        latency, or what to fix so that the sidecar can be asked at all. Library and Python error texts
+        go to the server log, never to the screen. Nothing is stored.
         """
         self.ensure_one()
         if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
@@ -130,19 +207,60 @@ class HubConnector(models.Model):
         url = f"{base_url}/admin/connectors/{quote(self.code, safe='')}/test"
         try:
             response = requests.post(url, headers={"Authorization": f"Bearer {token}"}, timeout=SIDECAR_TIMEOUT)
-            answer = response.json() if response.content else {}
         except requests.RequestException as error:
-            return self._hub_notification(False, _("The sidecar at %(url)s could not be reached: %(error)s",
-                                                   url=base_url, error=error))
+            _logger.warning("hub: connection test of %s: the sidecar at %s could not be asked: %r", self.code, base_url, error)
+            return self._hub_notification(False, self._hub_sidecar_unreachable(error, base_url))
+        answer = self._hub_sidecar_answer(response)
+        if answer is None:
+            _logger.warning("hub: connection test of %s: %s answered HTTP %s without the admin API's JSON: %.200r",
+                                self.code, url, response.status_code, response.text)
+            return self._hub_notification(False, _(
+                "%(url)s answered HTTP %(status)s, which is not the sidecar's admin API: check the Sidecar URL in Settings.",
+                url=base_url, status=response.status_code,
+            ))
+        if response.status_code != 200:
+            return self._hub_notification(False, self._hub_sidecar_refusal(response.status_code, answer))
+        # The sidecar words its verdict for people (sidecar/src/adapters/probe.ts).
+        message = str(answer.get("message") or _("no details given"))[:500]
+        latency = answer.get("latency_ms")
+        if isinstance(latency, (int, float)):
+            message = _("%(message)s, %(latency)s ms", message=message, latency=latency)
+        return self._hub_notification(bool(answer.get("ok")), message)
+
+    @api.model
+    def _hub_sidecar_answer(self, response):
+        """The admin API's JSON object, or None when something else answered."""
+        try:
+            answer = response.json()
         except ValueError:
-            return self._hub_notification(False, _("The sidecar answered HTTP %s without JSON.", response.status_code))
-        if response.status_code != 200 or not isinstance(answer, dict):
-            message = answer.get("message") if isinstance(answer, dict) else None
-            return self._hub_notification(False, _("The sidecar refused the test (HTTP %(status)s): %(message)s",
-                                                   status=response.status_code, message=message or "-"))
-        details = _("%(message)s, %(latency)s ms", latency=answer.get("latency_ms", "-"),
-                    message=answer.get("message") or _("HTTP %s", answer.get("status") or "-"))
-        return self._hub_notification(bool(answer.get("ok")), details)
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    @api.model
+    def _hub_sidecar_unreachable(self, error, base_url):
+        """Why Odoo could not ask the sidecar, as something to check rather than a library's message."""
+        if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                              requests.exceptions.InvalidSchema)):
+            return _("The Sidecar URL in Settings (%s) is not a valid URL.", base_url)
+        if isinstance(error, requests.Timeout):
+            return _("The sidecar at %(url)s did not answer within %(seconds)s seconds.", url=base_url, seconds=SIDECAR_TIMEOUT)
+        if isinstance(error, requests.exceptions.SSLError):
+            return _("The sidecar at %s presented a TLS certificate Odoo does not accept.", base_url)
+        if isinstance(error, requests.ConnectionError):
+            return _("The sidecar at %s could not be reached: is it running, and is the Sidecar URL in Settings right?", base_url)
+        return _("The sidecar at %s could not be asked; the server log has the details.", base_url)
+
+    def _hub_sidecar_refusal(self, status, answer):
+        """The admin API said no: what to fix, by its error code (sidecar/src/admin/connector-test.ts)."""
+        error = answer.get("error")
+        if error == "unauthorized":
+            return _("The sidecar refused Odoo's admin token: set the Sidecar Admin Token in Settings to the "
+                     "sidecar's HUB_ADMIN_TOKEN.")
+        if error == "admin_disabled":
+            return _("The sidecar's admin API is off: set HUB_ADMIN_TOKEN on the sidecar and the same token in Settings.")
+        if error == "unknown_connector":
+            return _("The sidecar finds no active connector with code %s.", self.code)
+        return _("The sidecar could not run the test (HTTP %s); its log has the details.", status)
 
     def _hub_notification(self, ok, message):
         return {
@@ -162,3 +280,14 @@ class HubConnector(models.Model):
         action["domain"] = [("connector_id", "=", self.id)]
         action["context"] = {}
         return action
+
+
+class HubConnectorSecret(models.TransientModel):
+    """Shows a connector secret with a copy button; transient rows are vacuumed by Odoo."""
+
+    _name = "hub.connector.secret"
+    _description = "Logistics Hub Connector Secret"
+
+    connector_id = fields.Many2one("hub.connector", required=True, ondelete="cascade")
+    secret = fields.Char(readonly=True)
+    previous_secret_expires = fields.Datetime(related="connector_id.previous_secret_expires")

@@ -17,6 +17,14 @@ from ..hub.status import FULFILMENT_STAGES, fulfilment_stage, is_late_fulfilment
 
 _logger = logging.getLogger(__name__)
 
+# What people call the partner messages the hub receives (outbound types are labelled by hub.route).
+INBOUND_TYPE_LABELS = {
+    "fulfilment.picked": "Picked by the warehouse",
+    "fulfilment.packed": "Packed by the warehouse",
+    "fulfilment.shipped": "Shipped by the warehouse",
+    "shipment.tracking": "Tracking update",
+}
+
 # The database was busy or unavailable: no verdict on the message. Such a failure must abort the
 # whole call, never become a message's ``error`` (which parks it for a person): Odoo's RPC layer
 # retries concurrency failures (odoo/service/model.py retrying(): serialization, lock, deadlock) and
@@ -47,6 +55,7 @@ class HubEvent(models.Model):
     direction = fields.Selection([("out", "Outbound"), ("in", "Inbound")], required=True, default="out", readonly=True)
     # Inbound types depend on the partner, hence no selection.
     event_type = fields.Char(required=True, readonly=True)
+    event_type_label = fields.Char(string="Event", compute="_compute_event_type_label")
     connector_id = fields.Many2one("hub.connector", readonly=True, index=True)
     res_model = fields.Char(string="Model", readonly=True)
     res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", readonly=True)
@@ -65,8 +74,17 @@ class HubEvent(models.Model):
         default="pending",
         readonly=True,
     )
+    # What the partner dedupes on (webhook-id, Idempotency-Key, WMS request id): empty means the
+    # message id. A re-send carries the key of the business request it repeats, so a partner that
+    # already acted on that request answers with the first result instead of acting twice.
+    idempotency_key = fields.Char(
+        string="Partner Request Key", readonly=True, copy=False,
+        help="The id the partner deduplicates on. Empty: the message id. A re-send reuses the key of "
+        "the request it repeats, unless a person asked for a new request.",
+    )
     relayed_at = fields.Datetime(readonly=True)
     done_at = fields.Datetime(readonly=True)
+    attempt_ids = fields.One2many("hub.event.attempt", "event_id", string="Delivery Attempts", readonly=True)
     envelope_preview = fields.Text(string="Message", compute="_compute_envelope_preview")
 
     _sql_constraints = [("uuid_unique", "UNIQUE(uuid)", "The message id of an event must be unique.")]
@@ -74,13 +92,21 @@ class HubEvent(models.Model):
     @api.depends("event_type", "uuid")
     def _compute_display_name(self):
         for event in self:
-            event.display_name = f"{event.event_type} {(event.uuid or '')[:8]}"
+            event.display_name = f"{event.event_type_label} {(event.uuid or '')[:8]}"
+
+    @api.depends("event_type")
+    def _compute_event_type_label(self):
+        labels = dict(self.env["hub.route"]._fields["event_type"]._description_selection(self.env))
+        for event in self:
+            event.event_type_label = (
+                labels.get(event.event_type) or INBOUND_TYPE_LABELS.get(event.event_type) or event.event_type
+            )
 
     @api.depends("uuid", "event_type", "create_date", "correlation_id", "res_model", "res_id", "payload")
     def _compute_envelope_preview(self):
         for event in self:
             envelope = build_envelope(
-                event.uuid, event.event_type, event.create_date, event.correlation_id,
+                event._hub_partner_key(), event.event_type, event.create_date, event.correlation_id,
                 event.res_model, event.res_id, event.payload,
             )
             event.envelope_preview = masked_json(envelope)
@@ -117,43 +143,67 @@ class HubEvent(models.Model):
         events.check_access("read")
         return [{"id": event.id, "preview": event.envelope_preview} for event in events]
 
-    def action_hub_replay(self):
-        """Send each outbound event's record again to the event's connector, as a NEW outbound event.
+    def _hub_partner_key(self):
+        """The id the partner sees and deduplicates on."""
+        self.ensure_one()
+        return self.idempotency_key or self.uuid
 
-        A fresh snapshot under the same correlation id. The rows the sidecar handled keep their state
-        (it owns them), and lane order puts the replay after them. Open exceptions about the event
-        follow the replay, as a retry from the workbench does.
-        """
+    def action_hub_replay(self):
+        """Open the re-send dialog: it says what will be sent where, and asks before anything is."""
+        self._hub_check_resend_rights()
+        return self.env["hub.resend.wizard"]._hub_open(self)
+
+    def _hub_check_resend_rights(self):
         if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
             raise AccessError(_("Only Logistics Hub managers may send events again."))
-        replays = self.browse()
-        for event in self:
-            record = event._hub_replay_record()
-            replay = self.with_context(hub_correlation_id=event.correlation_id)._hub_emit_to(
-                event.connector_id, event.event_type, record
-            )
-            replays |= replay
-            event._hub_follow_replay(replay)
-            if hasattr(record, "message_post"):
-                record.sudo().message_post(body=_(
-                    "%(type)s sent again to %(connector)s by %(user)s (event %(replay)s replays %(event)s).",
-                    type=event.event_type, connector=event.connector_id.name, user=self.env.user.name,
-                    replay=replay.uuid, event=event.uuid,
-                ))
-            _logger.info(
-                "hub: %s replayed as %s to %s by uid %s correlation_id=%s",
-                event.uuid, replay.uuid, event.connector_id.code, self.env.uid, event.correlation_id,
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": _("Sent again"),
-                "message": _("%s new outbound event(s) written; the sidecar delivers them shortly.", len(replays)),
-                "sticky": False,
-            },
-        }
+
+    def _hub_partner_confirmation(self):
+        """Why the partner already has this event's business request, or False.
+
+        The partner accepted this very event (delivered), or confirmed the record through a callback
+        or a booking (its sync state on the connector is acknowledged).
+        """
+        self.ensure_one()
+        state = self.env["hub.sync.state"].sudo().search([
+            ("res_model", "=", self.res_model), ("res_id", "=", self.res_id), ("connector_id", "=", self.connector_id.id),
+        ], limit=1)
+        if state.status == "acknowledged":
+            return _("%(partner)s confirmed it (reference %(ref)s)", partner=self.connector_id.name, ref=state.external_ref or "-")
+        if self.state == "delivered":
+            return _("%s accepted this event", self.connector_id.name)
+        return False
+
+    def _hub_resend(self, new_request=False):
+        """Write the outbound event that sends this event's record again: a fresh snapshot under the
+        same correlation id, to the same connector, after everything already in its lane.
+
+        The partner request key is the original's unless ``new_request``: a partner that deduplicates
+        on it answers with its first result instead of acting twice. The rows the sidecar handled keep
+        their state (it owns them). Open exceptions about this event follow the re-send.
+        """
+        self.ensure_one()
+        record = self._hub_replay_record()
+        key = False if new_request else self._hub_partner_key()
+        replay = self.with_context(hub_correlation_id=self.correlation_id, hub_idempotency_key=key)._hub_emit_to(
+            self.connector_id, self.event_type, record
+        )
+        self._hub_follow_replay(replay)
+        how = _("as a new request") if new_request else _("with the original request key %s", key)
+        if hasattr(record, "message_post"):
+            record.sudo().message_post(body=_(
+                "%(type)s sent again to %(connector)s by %(user)s %(how)s (event %(replay)s repeats %(event)s).",
+                type=self._hub_event_type_label(), connector=self.connector_id.name, user=self.env.user.name,
+                how=how, replay=replay.uuid, event=self.uuid,
+            ))
+        _logger.info(
+            "hub: %s sent again as %s to %s by uid %s key=%s correlation_id=%s",
+            self.uuid, replay.uuid, self.connector_id.code, self.env.uid, key or replay.uuid, self.correlation_id,
+        )
+        return replay
+
+    def _hub_event_type_label(self):
+        self.ensure_one()
+        return self.event_type_label
 
     def _hub_replay_record(self):
         """The record a replay of this event snapshots; raises when it cannot be replayed."""
@@ -163,17 +213,19 @@ class HubEvent(models.Model):
         record = self.env[self.res_model].browse(self.res_id).exists() if self.res_model in self.env else None
         if not record:
             raise UserError(_("The record of event %s no longer exists.", self.display_name))
+        if not self.connector_id.active:
+            raise UserError(_("Connector %s is archived: it gets no new events.", self.connector_id.name))
         return record
 
     def _hub_replay_preview(self):
-        """The envelope a replay of this event would send now (fresh snapshot), secrets masked."""
+        """The envelope a re-send of this event would send now (fresh snapshot), secrets masked."""
         self.ensure_one()
         try:
             record = self._hub_replay_record()
         except UserError as error:
             return str(error)
         envelope = build_envelope(
-            _("(new message id)"), self.event_type, fields.Datetime.now(), self.correlation_id,
+            self._hub_partner_key(), self.event_type, fields.Datetime.now(), self.correlation_id,
             record._name, record.id, record.sudo()._hub_event_payload(self.event_type),
         )
         return masked_json(envelope)
@@ -190,7 +242,7 @@ class HubEvent(models.Model):
             exceptions.write({"state": "in_progress", "event_id": replay.id})
             for exception in exceptions:
                 exception.message_post(body=_(
-                    "Sent again from the timeline by %(user)s as event %(event)s.",
+                    "Sent again by %(user)s as event %(event)s.",
                     user=self.env.user.name, event=replay.uuid,
                 ))
 
@@ -275,10 +327,12 @@ class HubEvent(models.Model):
         self.flush_model()
         SyncState.flush_model()
         uid = self.env.uid
+        # Set only by a re-send (_hub_resend): the partner request key of the request it repeats.
+        key = self.env.context.get("hub_idempotency_key") or None
         values = SQL(", ").join(
             SQL(
-                "(%s, 'out', %s, %s, %s, %s, %s, %s, 'pending', %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')",
-                new_message_id(), event_type, connector_id, res_model, res_id, correlation_id,
+                "(%s, 'out', %s, %s, %s, %s, %s, %s, %s, 'pending', %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')",
+                new_message_id(), event_type, connector_id, res_model, res_id, correlation_id, key,
                 PsycopgJson(payload), uid, uid,
             )
             for connector_id, res_model, res_id, payload in rows
@@ -286,7 +340,7 @@ class HubEvent(models.Model):
         self.env.cr.execute(SQL(
             """WITH event AS (
                    INSERT INTO hub_event (uuid, direction, event_type, connector_id, res_model, res_id, correlation_id,
-                                          payload, state, create_uid, create_date, write_uid, write_date)
+                                          idempotency_key, payload, state, create_uid, create_date, write_uid, write_date)
                    VALUES %s
                    RETURNING id, connector_id, res_model, res_id, correlation_id, create_uid, create_date
                ), sync_state AS (

@@ -69,6 +69,8 @@ class HubException(models.Model):
     res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", readonly=True, index=True)
     picking_id = fields.Many2one("stock.picking", string="Delivery", ondelete="cascade", readonly=True, index=True)
     connector_id = fields.Many2one("hub.connector", ondelete="cascade", readonly=True, index=True)
+    # Carrier actions (another carrier, cancel the shipment) only make sense for a carrier's exceptions.
+    connector_kind = fields.Selection(related="connector_id.kind", string="Partner Kind")
     event_id = fields.Many2one(
         "hub.event", string="Event to Retry", ondelete="set null", readonly=True,
         help="The outbound event a retry replays (to the same connector, with a fresh snapshot).",
@@ -117,7 +119,25 @@ class HubException(models.Model):
             and not self.env.user.has_group("logistics_hub.group_hub_manager")
         ):
             raise AccessError(_("Only Logistics Hub managers may handle exceptions; users may assign them."))
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("state") in ("resolved", "cancelled"):
+            # Whoever or whatever closed it, nobody should still have it on their to-do list.
+            self.sudo().activity_feedback(["mail.mail_activity_data_todo"], feedback=_("Exception closed."))
+        return result
+
+    def _hub_assign_activity(self):
+        """A to-do for the connector's responsible, or for every Logistics Hub manager when it has none."""
+        manager_group = self.env.ref("logistics_hub.group_hub_manager")
+        for exception in self.sudo():
+            users = exception.connector_id.responsible_user_id or manager_group.users.filtered(
+                lambda u: u.active and not u.share and u.id != self.env.ref("base.user_root").id)
+            for user in users:
+                exception.activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=user.id,
+                    summary=_("%(reason)s on %(record)s", reason=dict(REASON_SELECTION)[exception.reason],
+                              record=exception.record_ref.display_name if exception.record_ref else exception.connector_id.name or "-"),
+                    note=exception.description or False,
+                )
 
     # ------------------------------------------------------------------
     # Actions
@@ -136,7 +156,8 @@ class HubException(models.Model):
         return True
 
     def action_retry(self):
-        """Replay the event as a NEW outbox row: the sidecar owns the state of the rows it has seen.
+        """Send the event again, through the dialog that says what will be sent and asks first; the
+        exception follows the new event (hub.event._hub_follow_replay).
 
         A parked exception applies its item again instead (``_hub_apply_parked``).
         """
@@ -144,21 +165,9 @@ class HubException(models.Model):
         self._hub_check_actionable()
         if self.parked_kind:
             return self._hub_apply_parked()
-        event = self.event_id
-        if not event:
+        if not self.event_id:
             raise UserError(_("Exception %s has no event to retry.", self.name))
-        record = self.env[event.res_model].browse(event.res_id).exists() if event.res_model in self.env else None
-        if not record:
-            raise UserError(_("The record of event %s no longer exists.", event.display_name))
-        replay = self.env["hub.event"].with_context(hub_correlation_id=event.correlation_id)._hub_emit_to(
-            event.connector_id, event.event_type, record
-        )
-        self.sudo().write({"state": "in_progress", "event_id": replay.id})
-        self.message_post(body=_(
-            "Retry requested: %(type)s sent again to %(connector)s as event %(event)s.",
-            type=event.event_type, connector=event.connector_id.name, event=replay.uuid,
-        ))
-        return True
+        return self.env["hub.resend.wizard"].with_context(hub_exception_id=self.id)._hub_open(self.event_id)
 
     def _hub_apply_parked(self):
         """Apply the parked item again through the RPC method the sidecar calls, which is idempotent:
@@ -235,15 +244,21 @@ class HubException(models.Model):
     def action_choose_carrier(self):
         self.ensure_one()
         self._hub_check_actionable()
-        if not self.picking_id:
-            raise UserError(_("Exception %s is not about a delivery.", self.name))
+        self._hub_check_carrier_action()
         action = self.env["ir.actions.act_window"]._for_xml_id("logistics_hub.hub_exception_carrier_wizard_action")
         action["context"] = {"default_exception_id": self.id}
         return action
 
+    def _hub_check_carrier_action(self):
+        for exception in self:
+            if not exception.picking_id or exception.parked_kind or exception.connector_kind != "carrier":
+                raise UserError(_("Exception %s is not about a carrier's shipment: carrier actions do not apply.",
+                                  exception.name))
+
     def action_cancel(self):
         """Cancel the shipment (unless it was delivered already) and close the exception."""
         self._hub_check_actionable()
+        self._hub_check_carrier_action()
         for exception in self:
             picking = exception.picking_id.sudo()
             if not picking:
@@ -405,6 +420,7 @@ class HubException(models.Model):
             picking_id=record.id if record and record._name == "stock.picking" else False,
             connector_id=connector.id if connector else False,
         ))
+        exception._hub_assign_activity()
         if record and hasattr(record, "message_post"):
             record.sudo().message_post(body=_(
                 "Exception %(exception)s opened: %(reason)s (%(error)s)",
@@ -456,6 +472,7 @@ class HubException(models.Model):
                 picking_id=record.id if record._name == "stock.picking" else False,
                 connector_id=connector.id,
             ))
+            exception._hub_assign_activity()
             record_name = record.display_name
             if hasattr(record, "message_post"):
                 record.sudo().message_post(body=_("Exception %(exception)s opened on %(connector)s: %(reason)s",

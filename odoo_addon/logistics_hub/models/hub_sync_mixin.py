@@ -5,40 +5,49 @@ from odoo import api, fields, models
 from ..hub.status import worst_status
 from .hub_sync_state import SYNC_STATUS_SELECTION
 
+HUB_USER = "logistics_hub.group_hub_user"
+# Read-only status for the people who work on the documents (security/logistics_hub_security.xml).
+HUB_VIEWER = "logistics_hub.group_hub_viewer"
+
 
 class HubSyncMixin(models.AbstractModel):
     """Business documents whose changes are sent to partners, and whose sync status people see."""
 
     _name = "hub.sync.mixin"
     _description = "Logistics Hub Synchronised Document"
+    # Computed from hub.sync.state without an ORM dependency: dropped from the cache whenever a sync
+    # state is written (hub.sync.state._hub_invalidate_record_badges).
+    _hub_sync_fields = ("hub_sync_status", "hub_sync_summary", "hub_sync_badges")
 
     hub_sync_status = fields.Selection(
         SYNC_STATUS_SELECTION,
         string="Partner Sync",
         compute="_compute_hub_sync",
-        groups="logistics_hub.group_hub_user",
+        groups=HUB_VIEWER,
         help="Most alarming sync status over all connectors this document was sent to.",
     )
     hub_sync_summary = fields.Char(
         string="Partner Sync Details",
         compute="_compute_hub_sync",
-        groups="logistics_hub.group_hub_user",
+        groups=HUB_VIEWER,
     )
     # What the hub_sync_badges widget (owl_ui/src/sync_badges) shows; the same list is pushed on the
     # record's bus channel whenever a sync state of it changes (hub.sync.state._hub_notify_changed).
     hub_sync_badges = fields.Json(
         string="Partner Sync Status",
         compute="_compute_hub_sync",
-        groups="logistics_hub.group_hub_user",
+        groups=HUB_VIEWER,
         help="Sync status of this document on each connector it was sent to.",
     )
 
+    @api.depends_context("uid")
     def _compute_hub_sync(self):
         ids = [rid for rid in self._origin.ids if rid]
         states = self.env["hub.sync.state"].sudo().search(
             [("res_model", "=", self._name), ("res_id", "in", ids)], order="connector_id, id"
         )
         labels = dict(self.env["hub.sync.state"]._fields["status"]._description_selection(self.env))
+        detailed = self._hub_sees_details()
         by_record = defaultdict(list)
         for state in states:
             by_record[state.res_id].append(state)
@@ -48,18 +57,24 @@ class HubSyncMixin(models.AbstractModel):
             record.hub_sync_summary = " · ".join(
                 f"{s.connector_id.name}: {labels[s.status]}" for s in record_states
             ) or False
-            record.hub_sync_badges = [self._hub_badge(s) for s in record_states]
+            record.hub_sync_badges = [self._hub_badge(s, detailed) for s in record_states]
 
     @api.model
-    def _hub_badge(self, state):
+    def _hub_sees_details(self):
+        """Whether the reader may see what a partner answered (its error text may quote the payload
+        or the partner's response) and the correlation id that leads to the messages: Hub Users."""
+        return self.env.su or self.env.user.has_group(HUB_USER)
+
+    @api.model
+    def _hub_badge(self, state, detailed=True):
         """One connector's badge of the hub_sync_badges widget (SyncBadge in owl_ui)."""
         return {
             "connector": state.connector_id.name,
             "connector_id": state.connector_id.id,
             "status": state.status,
             "attempts": state.attempts,
-            "last_error": state.last_error or False,
-            "correlation_id": state.correlation_id or False,
+            "last_error": detailed and state.last_error or False,
+            "correlation_id": detailed and state.correlation_id or False,
             "external_ref": state.external_ref or False,
             "last_sync_at": fields.Datetime.to_string(state.last_sync_at) if state.last_sync_at else False,
         }
@@ -74,6 +89,11 @@ class HubSyncMixin(models.AbstractModel):
         for state in states:
             badges[state.res_id].append(self._hub_badge(state))
         return badges
+
+    def _hub_sync_parents(self):
+        """Documents whose aggregate status includes these records' (sale.order.hub_order_sync_badges):
+        their bus channel is told when these records' sync states change."""
+        return []
 
     def _hub_emit(self, event_type):
         return self.env["hub.event"]._hub_emit(event_type, self)

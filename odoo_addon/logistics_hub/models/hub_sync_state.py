@@ -32,6 +32,11 @@ class HubSyncState(models.Model):
     attempts = fields.Integer(readonly=True, help="Delivery attempts made for the last event.")
     last_error = fields.Text(readonly=True)
     external_ref = fields.Char(string="External Reference", readonly=True)
+    confirmed_ref = fields.Char(
+        string="Confirmed Reference", readonly=True,
+        help="The partner reference the partner confirmed (callback or booking). A re-sent request the "
+        "partner answers with this same reference stays acknowledged.",
+    )
     correlation_id = fields.Char(readonly=True)
     last_event_id = fields.Many2one("hub.event", string="Last Event", ondelete="set null", readonly=True)
     last_attempt = fields.Integer(readonly=True)
@@ -48,7 +53,8 @@ class HubSyncState(models.Model):
     @api.depends("connector_id.name", "res_model", "res_id")
     def _compute_display_name(self):
         for state in self:
-            state.display_name = f"{state.connector_id.name}: {state.res_model},{state.res_id}"
+            record = state.record_ref.display_name if state.record_ref else f"{state.res_model},{state.res_id}"
+            state.display_name = f"{state.connector_id.name}: {record}"
 
     # ------------------------------------------------------------------
     # Business methods
@@ -88,11 +94,17 @@ class HubSyncState(models.Model):
 
         One bus notification per record on its own channel (hub/channels.py); ir.websocket lets only
         hub users who may read the record subscribe. bus.bus writes in precommit and notifies in
-        postcommit, so a write-back that rolls back shows nothing.
+        postcommit, so a write-back that rolls back shows nothing. The documents aggregating these
+        records (a delivery's or an invoice's sale order) are notified too, with their own badges:
+        a form showing their aggregate reloads it.
         """
         ids_by_model = {}
         for res_model, res_id, _connector_id in keys:
             ids_by_model.setdefault(res_model, set()).add(res_id)
+        for res_model, res_ids in list(ids_by_model.items()):
+            if res_model in self.env:
+                for parents in self.env[res_model].sudo().browse(res_ids).exists()._hub_sync_parents():
+                    ids_by_model.setdefault(parents._name, set()).update(parents.ids)
         bus = self.env["bus.bus"].sudo()
         for res_model, res_ids in ids_by_model.items():
             if res_model not in self.env:
@@ -105,25 +117,32 @@ class HubSyncState(models.Model):
 
     @api.model
     def _hub_invalidate_record_badges(self, res_models):
-        # hub_sync_status has no ORM dependency on this model: drop what the cache computed.
-        for model in res_models:
+        # hub_sync_status has no ORM dependency on this model: drop what the cache computed. Any
+        # synced document may be part of a sale order's aggregate status.
+        for model in set(res_models) | {"sale.order"}:
             if model in self.env:
-                self.env[model].invalidate_model(["hub_sync_status", "hub_sync_summary", "hub_sync_badges"])
+                self.env[model].invalidate_model(list(self.env[model]._hub_sync_fields))
 
     def _hub_acknowledge(self, external_ref):
         """The partner confirmed the record through a callback (inbound), not a delivery result."""
-        vals = {"status": "acknowledged", "last_error": False, "last_sync_at": fields.Datetime.now()}
-        if external_ref:
-            vals["external_ref"] = external_ref
-        self._hub_write_by_key({(s.res_model, s.res_id, s.connector_id.id): vals for s in self},
-                               {(s.res_model, s.res_id, s.connector_id.id): s for s in self})
+        now = fields.Datetime.now()
+        vals_by_key = {}
+        for state in self:
+            ref = external_ref or state.external_ref
+            vals_by_key[(state.res_model, state.res_id, state.connector_id.id)] = {
+                "status": "acknowledged", "last_error": False, "last_sync_at": now,
+                "external_ref": ref, "confirmed_ref": ref,
+            }
+        self._hub_write_by_key(vals_by_key, {(s.res_model, s.res_id, s.connector_id.id): s for s in self})
 
     @api.model
     def hub_apply_results(self, results):
         """Apply delivery results of the sidecar (docs/contract.md).
 
         Ordered by (event id, attempt): stale results change nothing, so replays and reordering are
-        safe, and applying the same result twice leaves the same state.
+        safe, and applying the same result twice leaves the same state. The delivery attempt a result
+        reports (``delivery``) is kept as history whether or not the result is stale, once per
+        (event, attempt) (hub.event.attempt).
         """
         self.env["hub.event"]._hub_check_manager()
         try:
@@ -135,6 +154,11 @@ class HubSyncState(models.Model):
             [("uuid", "in", list({r["event_uuid"] for r in checked})), ("direction", "=", "out")]
         )
         event_by_uuid = {e.uuid: e for e in events if e.res_model and e.res_id and e.connector_id}
+        outbound_by_uuid = {e.uuid: e for e in events}
+        self.env["hub.event.attempt"]._hub_record([
+            (outbound_by_uuid[r["event_uuid"]], r) for r in checked
+            if r["delivery"] and r["event_uuid"] in outbound_by_uuid
+        ])
         keys = {(e.res_model, e.res_id, e.connector_id.id) for e in event_by_uuid.values()}
         states = self._hub_states_by_key(keys)
         current = {
@@ -166,6 +190,9 @@ class HubSyncState(models.Model):
             })
             if result["external_ref"]:
                 vals["external_ref"] = result["external_ref"]
+                if result["status"] == "sent" and key in states and states[key].confirmed_ref == result["external_ref"]:
+                    # A re-sent request the partner deduplicated: it answered with what it confirmed.
+                    vals["status"] = "acknowledged"
             outcomes.append({"event_uuid": result["event_uuid"], "outcome": "applied"})
             applied.append((event, result))
             _logger.info(

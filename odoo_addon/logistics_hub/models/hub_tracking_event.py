@@ -33,7 +33,10 @@ class HubTrackingEvent(models.Model):
     status = fields.Selection(SHIPMENT_STATUS_SELECTION, required=True, readonly=True)
     reason = fields.Char(readonly=True, help="Incident reason code, e.g. lost_parcel, address_invalid, delayed.")
     carrier_status = fields.Char(readonly=True, help="The partner's raw status code.")
-    occurred_at = fields.Datetime(readonly=True)
+    # Two clocks (hub/clock.py): occurred_at is the partner's, create_date ("Received") the hub's.
+    occurred_at = fields.Datetime(
+        readonly=True, help="When it happened, by the partner's clock, as reported (late reports keep their date).",
+    )
     location = fields.Char(readonly=True)
     pod_signed_by = fields.Char(string="Signed By", readonly=True)
     pod_signature_ref = fields.Char(string="Signature", readonly=True)

@@ -21,6 +21,15 @@ class ResConfigSettings(models.TransientModel):
         groups="logistics_hub.group_hub_manager",
         help="The sidecar's HUB_ADMIN_TOKEN, sent as a bearer token.",
     )
+    # What the sidecar's replicas last said (hub_sidecar.heartbeat, read by hub.dashboard).
+    hub_sidecar_state = fields.Selection(
+        [("live", "Running"), ("silent", "Silent"), ("stopped", "Stopped"), ("never", "Never started"), ("unknown", "Unknown")],
+        string="Sidecar Status", compute="_compute_hub_sidecar",
+    )
+    hub_sidecar_message = fields.Char(string="Sidecar", compute="_compute_hub_sidecar")
+    hub_sidecar_last_beat = fields.Datetime(string="Last Heartbeat", compute="_compute_hub_sidecar")
+    hub_sidecar_version = fields.Char(string="Sidecar Version", compute="_compute_hub_sidecar")
+    hub_sidecar_replicas = fields.Integer(string="Running Replicas", compute="_compute_hub_sidecar")
     hub_sla_seconds = fields.Integer(
         string="Delivery SLA (seconds)",
         config_parameter="logistics_hub.sla_seconds",
@@ -37,3 +46,13 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.hub_connector_count = connectors
             settings.hub_attention_count = attention
+
+    @api.depends("company_id")
+    def _compute_hub_sidecar(self):
+        status = self.env["hub.dashboard"]._hub_sidecar_status()
+        for settings in self:
+            settings.hub_sidecar_state = status["state"]
+            settings.hub_sidecar_message = status["message"]
+            settings.hub_sidecar_last_beat = status["last_beat_at"]
+            settings.hub_sidecar_version = status["version"]
+            settings.hub_sidecar_replicas = status["live_replicas"]

@@ -1,9 +1,101 @@
-from odoo import models
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.osv import expression
+
+from ..hub.status import WORST_FIRST, worst_status
+from .hub_sync_mixin import HUB_VIEWER
+from .hub_sync_state import SYNC_STATUS_SELECTION
 
 
 class SaleOrder(models.Model):
     _name = "sale.order"
     _inherit = ["sale.order", "hub.sync.mixin"]
+    _hub_sync_fields = ("hub_sync_status", "hub_sync_summary", "hub_sync_badges",
+                        "hub_order_sync_status", "hub_order_sync_badges")
+
+    # Where the order is, for the salesperson: the order's own sync states and those of its deliveries
+    # and invoices. A connector's badge shows its most alarming document, which a click opens.
+    hub_order_sync_status = fields.Selection(
+        SYNC_STATUS_SELECTION, string="Fulfilment Sync", compute="_compute_hub_order_sync", groups=HUB_VIEWER,
+        help="Most alarming sync status of the order, its deliveries and its invoices, over all connectors.",
+    )
+    hub_order_sync_badges = fields.Json(
+        string="Partner Sync (order, deliveries, invoices)", compute="_compute_hub_order_sync", groups=HUB_VIEWER,
+        help="Per connector, the most alarming sync status of the order, its deliveries and its invoices.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_hub_order_sync(self):
+        documents = self._hub_order_documents()
+        keys = {key for keys in documents.values() for key in keys}
+        states_by_key = defaultdict(list)
+        if keys:
+            ids_by_model = defaultdict(list)
+            for res_model, res_id in keys:
+                ids_by_model[res_model].append(res_id)
+            domain = expression.OR([[("res_model", "=", model), ("res_id", "in", ids)] for model, ids in ids_by_model.items()])
+            for state in self.env["hub.sync.state"].sudo().search(domain, order="connector_id, id"):
+                states_by_key[(state.res_model, state.res_id)].append(state)
+        names = self._hub_document_names(keys)
+        detailed = self._hub_sees_details()
+        for order in self:
+            states = [state for key in documents.get(order._origin.id, ()) for state in states_by_key[key]]
+            order.hub_order_sync_status = worst_status(s.status for s in states)
+            order.hub_order_sync_badges = self._hub_aggregate_badges(states, names, detailed)
+
+    def _hub_order_documents(self):
+        """``{order id: [(model, id)]}``: the order, its deliveries, then its customer invoices and refunds.
+
+        Read as superuser: a salesperson may see that the delivery of an order was sent to the
+        warehouse without being allowed to open the delivery."""
+        documents = {}
+        for order in self.sudo():
+            if not order._origin.id:
+                continue
+            documents[order._origin.id] = (
+                [("sale.order", order._origin.id)]
+                + [("stock.picking", picking_id) for picking_id in sorted(order.picking_ids.ids)]
+                + [("account.move", move_id) for move_id in sorted(order.invoice_ids.ids)]
+            )
+        return documents
+
+    @api.model
+    def _hub_document_names(self, keys):
+        ids_by_model = defaultdict(list)
+        for res_model, res_id in keys:
+            ids_by_model[res_model].append(res_id)
+        return {
+            (model, record.id): record.display_name
+            for model, ids in ids_by_model.items()
+            for record in self.env[model].sudo().browse(ids)
+        }
+
+    @api.model
+    def _hub_aggregate_badges(self, states, names, detailed):
+        """One badge per connector over the documents' states: the badge of the most alarming one (on a
+        tie the newest state, the furthest step) with every document's status listed."""
+        by_connector = defaultdict(list)
+        for state in states:
+            by_connector[state.connector_id].append(state)
+        badges = []
+        for connector_states in by_connector.values():
+            shown = min(connector_states, key=lambda s: (WORST_FIRST.index(s.status), -s.id))
+            badge = self._hub_badge(shown, detailed)
+            badge.update({
+                "res_model": shown.res_model,
+                "res_id": shown.res_id,
+                "document": names.get((shown.res_model, shown.res_id), False),
+                "documents": [{
+                    "res_model": s.res_model,
+                    "res_id": s.res_id,
+                    "name": names.get((s.res_model, s.res_id), False),
+                    "status": s.status,
+                    "external_ref": s.external_ref or False,
+                } for s in connector_states],
+            })
+            badges.append(badge)
+        return badges
 
     def action_confirm(self):
         res = super().action_confirm()

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..hub.clock import FUTURE_TOLERANCE, first_dated_ahead
 from ..hub.envelope import iso_utc
 from ..hub.incidents import tracking_exception_reason
 from ..hub.lifecycle import SETTLED_STATUSES, advance
@@ -12,6 +13,7 @@ from .hub_tracking_event import SHIPMENT_STATUS_SELECTION
 _logger = logging.getLogger(__name__)
 
 HUB_USER = "logistics_hub.group_hub_user"
+HUB_VIEWER = "logistics_hub.group_hub_viewer"
 
 
 class StockPicking(models.Model):
@@ -19,28 +21,33 @@ class StockPicking(models.Model):
     _inherit = ["stock.picking", "hub.sync.mixin"]
 
     # The shipment booked for this delivery. The sidecar reads hub_tracking_number,
-    # hub_shipment_status and hub_carrier_connector_id directly (docs/contract.md).
+    # hub_shipment_status and hub_carrier_connector_id directly (docs/contract.md). Warehouse users,
+    # salespeople and invoicing users see it read-only (Status Viewer); the booking event is the hub's.
     hub_shipment_status = fields.Selection(
-        SHIPMENT_STATUS_SELECTION, string="Shipment Status", readonly=True, copy=False, groups=HUB_USER,
+        SHIPMENT_STATUS_SELECTION, string="Shipment Status", readonly=True, copy=False, groups=HUB_VIEWER,
         help="Highest status the carrier ever reported: it only moves forward.",
     )
-    hub_tracking_number = fields.Char(string="Tracking Number", readonly=True, copy=False, index=True, groups=HUB_USER)
+    hub_tracking_number = fields.Char(string="Tracking Number", readonly=True, copy=False, index=True, groups=HUB_VIEWER)
     hub_carrier_connector_id = fields.Many2one(
-        "hub.connector", string="Carrier Connector", readonly=True, copy=False, index=True, ondelete="set null", groups=HUB_USER,
+        "hub.connector", string="Carrier Connector", readonly=True, copy=False, index=True, ondelete="set null", groups=HUB_VIEWER,
     )
-    hub_carrier_service = fields.Char(string="Carrier Service", readonly=True, copy=False, groups=HUB_USER)
-    hub_shipping_cost = fields.Float(string="Booked Shipping Cost", readonly=True, copy=False, groups=HUB_USER)
-    hub_shipping_currency = fields.Char(string="Shipping Currency", readonly=True, copy=False, groups=HUB_USER)
+    hub_carrier_service = fields.Char(string="Carrier Service", readonly=True, copy=False, groups=HUB_VIEWER)
+    hub_shipping_cost = fields.Float(string="Booked Shipping Cost", readonly=True, copy=False, groups=HUB_VIEWER)
+    hub_shipping_currency = fields.Char(string="Shipping Currency", readonly=True, copy=False, groups=HUB_VIEWER)
     hub_label_attachment_id = fields.Many2one(
-        "ir.attachment", string="Shipping Label", readonly=True, copy=False, ondelete="set null", groups=HUB_USER,
+        "ir.attachment", string="Shipping Label", readonly=True, copy=False, ondelete="set null", groups=HUB_VIEWER,
     )
     hub_tracking_event_ids = fields.One2many(
-        "hub.tracking.event", "picking_id", string="Tracking Events", readonly=True, groups=HUB_USER,
+        "hub.tracking.event", "picking_id", string="Tracking Events", readonly=True, groups=HUB_VIEWER,
     )
-    hub_delivered_at = fields.Datetime(string="Delivered At", readonly=True, copy=False, groups=HUB_USER)
-    hub_pod_signed_by = fields.Char(string="POD Signed By", readonly=True, copy=False, groups=HUB_USER)
-    hub_pod_signature_ref = fields.Char(string="POD Signature", readonly=True, copy=False, groups=HUB_USER)
-    hub_pod_photo_ref = fields.Char(string="POD Photo", readonly=True, copy=False, groups=HUB_USER)
+    hub_delivered_at = fields.Datetime(
+        string="Delivered At", readonly=True, copy=False, groups=HUB_VIEWER,
+        help="When the carrier says it delivered (its event time). Drift windows count from when the hub "
+             "received that event instead (the tracking event's Received time).",
+    )
+    hub_pod_signed_by = fields.Char(string="POD Signed By", readonly=True, copy=False, groups=HUB_VIEWER)
+    hub_pod_signature_ref = fields.Char(string="POD Signature", readonly=True, copy=False, groups=HUB_VIEWER)
+    hub_pod_photo_ref = fields.Char(string="POD Photo", readonly=True, copy=False, groups=HUB_VIEWER)
     hub_shipment_event_id = fields.Many2one(
         "hub.event", string="Booking Event", readonly=True, copy=False, ondelete="set null", groups=HUB_USER,
         help="The outbound event whose delivery booked the current shipment.",
@@ -239,7 +246,8 @@ class StockPicking(models.Model):
 
         A new tracking number is a new shipment (e.g. booked again with another carrier): it starts
         over at label_created. The same result again changes nothing; an older booking's result
-        (lower event id) never replaces a newer one.
+        (lower event id) never replaces a newer one. The shipment is also filed in Odoo's own carrier
+        fields, and the connector the delivery was sent to has acknowledged it.
         """
         self.ensure_one()
         if self.hub_shipment_event_id and event.id < self.hub_shipment_event_id.id:
@@ -262,7 +270,12 @@ class StockPicking(models.Model):
             "hub_shipping_cost": shipment["amount"] or 0.0,
             "hub_shipping_currency": shipment["currency"] or False,
             "hub_shipment_event_id": event.id,
+            # Where Odoo's own carrier integrations put it: tracking link, delivery slip, portal.
+            "carrier_tracking_ref": number,
         }
+        delivery_method = self._hub_delivery_method(carrier)
+        if delivery_method:
+            vals["carrier_id"] = delivery_method.id
         if new_shipment:
             vals.update({
                 "hub_shipment_status": "label_created",
@@ -277,9 +290,11 @@ class StockPicking(models.Model):
         if shipment["label_pdf_base64"]:
             vals["hub_label_attachment_id"] = self._hub_label_attachment(number, shipment["label_pdf_base64"]).id
         changed = {key: value for key, value in vals.items() if self._fields[key].convert_to_write(self[key], self) != value}
+        if changed:
+            self.write(changed)
+        self._hub_acknowledge_booking(event, number)
         if not changed:
             return False
-        self.write(changed)
         if new_shipment:
             self.message_post(body=_(
                 "Shipment booked with %(carrier)s (%(service)s): tracking number %(tracking)s, cost %(cost)s.",
@@ -288,6 +303,35 @@ class StockPicking(models.Model):
                 if shipment["amount"] is not None else "-",
             ))
         return True
+
+    def _hub_delivery_method(self, carrier):
+        """The delivery method (delivery.carrier) standing for the hub carrier connector ``carrier``:
+        the delivery's own when it does, else the first one; none when no method is linked to it, and
+        then the delivery keeps the method its order chose."""
+        self.ensure_one()
+        if not carrier:
+            return self.env["delivery.carrier"]
+        methods = self.env["delivery.carrier"].sudo().search([
+            ("hub_connector_id", "=", carrier.id), ("company_id", "in", (False, self.company_id.id)),
+        ])
+        return self.carrier_id if self.carrier_id in methods else methods[:1]
+
+    def _hub_acknowledge_booking(self, event, number):
+        """A booked shipment with its tracking number is the shipping connector's acknowledgement.
+
+        The rate-shopping (or carrier, or TMS) connector the delivery was sent to answered with a
+        shipment: nothing more is expected from it, and the shipment's own tracking arrives on the
+        carrier's connector. Left at Sent, it would make every shipped delivery read Sent.
+        """
+        self.ensure_one()
+        state = self.env["hub.sync.state"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "=", self.id), ("connector_id", "=", event.connector_id.id),
+        ])
+        if state and (state.status, state.external_ref) != ("acknowledged", number):
+            state._hub_acknowledge(number)
+
+    def _hub_sync_parents(self):
+        return [self.sudo().sale_id]
 
     def _hub_label_attachment(self, number, label_base64):
         """The label of a tracking number, attached to the delivery once."""
@@ -325,6 +369,8 @@ class StockPicking(models.Model):
 
         Reaching ``delivered`` for the first time records the proof of delivery and emits
         ``shipment.delivered``; incident statuses open (or count again on) a hub.exception.
+        Each event keeps the carrier's time; an event dated ahead of the hub's clock (hub/clock.py) is
+        refused with the whole message, which is then parked as sent.
         """
         self.ensure_one()
         TrackingEvent = self.env["hub.tracking.event"].sudo()
@@ -336,6 +382,7 @@ class StockPicking(models.Model):
                 new_events.append(tracking_event)
         if not new_events:
             return 0
+        self._hub_check_event_times(new_events)
         correlation_id = correlation_id or self.hub_shipment_event_id.correlation_id or None
         before = self.hub_shipment_status or "pending"
         status = before
@@ -369,6 +416,19 @@ class StockPicking(models.Model):
             for tracking_event in stored:
                 self._hub_raise_tracking_exception(connector, tracking_event, correlation_id)
         return len(stored)
+
+    def _hub_check_event_times(self, events):
+        self.ensure_one()
+        now = fields.Datetime.now()
+        ahead = first_dated_ahead(events, now)
+        if ahead:
+            raise UserError(_(
+                "Tracking event %(event)s of %(tracking)s is dated %(at)s, more than %(minutes)s minutes after "
+                "the hub's clock (%(now)s): the partner's clock or time zone is wrong. Nothing of this message "
+                "was stored; apply it again once the partner has corrected it or that time has passed.",
+                event=ahead["id"], tracking=ahead["tracking_number"], at=iso_utc(ahead["occurred_at"]),
+                minutes=int(FUTURE_TOLERANCE.total_seconds() // 60), now=iso_utc(now),
+            ))
 
     def _hub_advance_shipment(self, before, status, stored, correlation_id):
         self.ensure_one()
@@ -413,6 +473,7 @@ class StockPicking(models.Model):
             ),
             event=self.hub_shipment_event_id,
             correlation_id=correlation_id,
+            # last_seen is the hub's clock (when the report arrived), not the carrier's: a week-old
+            # report that arrives now is news now (hub/clock.py)
             tracking_event=tracking_event,
-            at=tracking_event.occurred_at,
         )

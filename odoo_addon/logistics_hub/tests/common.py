@@ -74,6 +74,13 @@ class HubCase(TransactionCase):
             domain.append(("event_type", "=", event_type))
         return self.env["hub.event"].search(domain, order="id")
 
+    def _resend(self, action, **options):
+        """Confirm the re-send dialog an action opened (Replay, Retry, Send Again) with ``options``."""
+        self.assertEqual(action["res_model"], "hub.resend.wizard", "re-sending always asks first")
+        wizard = self.env["hub.resend.wizard"].browse(action["res_id"])
+        wizard.write(options)
+        return wizard.action_confirm()
+
     def _sync_state(self, record, connector):
         self._at_commit()
         return self.env["hub.sync.state"].search([

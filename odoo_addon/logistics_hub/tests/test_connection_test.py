@@ -1,6 +1,6 @@
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -17,9 +17,9 @@ class FakeSidecarAdmin(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server's naming
         type(self).requests.append({"path": self.path, "authorization": self.headers.get("Authorization")})
         status, body = type(self).answer
-        raw = json.dumps(body).encode()
+        raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
         self.wfile.write(raw)
@@ -34,7 +34,7 @@ class TestConnectionTest(HubCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = HTTPServer(("127.0.0.1", 0), FakeSidecarAdmin)
+        cls.server = ThreadingHTTPServer(("127.0.0.1", 0), FakeSidecarAdmin)
         threading.Thread(target=cls.server.serve_forever, daemon=True).start()
         cls.addClassCleanup(cls.server.server_close)
         cls.addClassCleanup(cls.server.shutdown)
@@ -57,24 +57,49 @@ class TestConnectionTest(HubCase):
         self.assertEqual(action["params"]["message"], "reachable (HTTP 204), 12 ms")
 
     def test_partner_unreachable(self):
-        FakeSidecarAdmin.answer = (200, {"ok": False, "status": None, "latency_ms": 3, "message": "unreachable: ECONNREFUSED"})
+        FakeSidecarAdmin.answer = (200, {"ok": False, "status": None, "latency_ms": 3,
+                                         "message": "unreachable: connection refused (is the partner running, and is the base URL right?)"})
         params = self.wms.action_test_connection()["params"]
         self.assertEqual(params["type"], "danger")
         self.assertTrue(params["sticky"])
-        self.assertIn("ECONNREFUSED", params["message"])
+        self.assertEqual(params["title"], "WMS Main: connection test failed")
+        self.assertEqual(params["message"], "unreachable: connection refused (is the partner running, and is the base URL right?), 3 ms")
 
     def test_sidecar_refuses(self):
-        FakeSidecarAdmin.answer = (401, {"error": "unauthorized", "message": "bad admin token"})
-        params = self.wms.action_test_connection()["params"]
-        self.assertEqual(params["type"], "danger")
-        self.assertIn("HTTP 401", params["message"])
-        self.assertIn("bad admin token", params["message"])
+        """Issue 13: what to fix, never the raw answer."""
+        cases = [
+            ((401, {"error": "unauthorized", "message": "bad admin token"}),
+             "The sidecar refused Odoo's admin token: set the Sidecar Admin Token in Settings to the sidecar's HUB_ADMIN_TOKEN."),
+            ((503, {"error": "admin_disabled", "message": "set HUB_ADMIN_TOKEN to enable the admin API"}),
+             "The sidecar's admin API is off: set HUB_ADMIN_TOKEN on the sidecar and the same token in Settings."),
+            ((404, {"error": "unknown_connector", "message": "no active connector wms-main"}),
+             "The sidecar finds no active connector with code wms-main."),
+            ((500, {"error": "internal", "message": "internal error; see the sidecar log"}),
+             "The sidecar could not run the test (HTTP 500); its log has the details."),
+            ((200, "<html><body>Odoo</body></html>"),
+             f"http://127.0.0.1:{self.server.server_port} answered HTTP 200, which is not the sidecar's admin API: "
+             "check the Sidecar URL in Settings."),
+        ]
+        for answer, message in cases:
+            with self.subTest(status=answer[0]):
+                FakeSidecarAdmin.answer = answer
+                params = self.wms.action_test_connection()["params"]
+                self.assertEqual((params["type"], params["message"]), ("danger", message))
 
     def test_sidecar_down(self):
-        self.env["ir.config_parameter"].sudo().set_param("logistics_hub.sidecar_url", "http://127.0.0.1:9")
-        params = self.wms.action_test_connection()["params"]
-        self.assertEqual(params["type"], "danger")
-        self.assertIn("could not be reached", params["message"])
+        """Issue 13: a human sentence, not requests' "HTTPConnectionPool(...): Max retries exceeded"."""
+        params = self.env["ir.config_parameter"].sudo()
+        cases = [
+            ("http://127.0.0.1:9", "The sidecar at http://127.0.0.1:9 could not be reached: is it running, and is the "
+                                   "Sidecar URL in Settings right?"),
+            ("not a url", "The Sidecar URL in Settings (not a url) is not a valid URL."),
+        ]
+        for url, message in cases:
+            with self.subTest(url=url):
+                params.set_param("logistics_hub.sidecar_url", url)
+                with self.assertLogs("odoo.addons.logistics_hub.models.hub_connector", "WARNING"):
+                    notification = self.wms.action_test_connection()["params"]
+                self.assertEqual((notification["type"], notification["message"]), ("danger", message))
 
     def test_managers_only(self):
         user = new_test_user(self.env, "hub_conn_user", groups="base.group_user,logistics_hub.group_hub_user")

@@ -102,7 +102,7 @@ class TestException(ShipmentCase):
         self._apply_results(self._result(self.event, "dead", 5, error="no carrier could book: all rejected"))
         exception = self._exceptions()
         self.event.sudo().state = "dead"  # what the sidecar did
-        exception.action_retry()
+        self._resend(exception.action_retry())
 
         events = self._outbound(self.picking, self.best)
         self.assertEqual(len(events), 2)
@@ -113,7 +113,7 @@ class TestException(ShipmentCase):
         self.assertEqual(self.event.state, "dead", "rows the sidecar has seen are never reset")
         self.assertEqual((exception.state, exception.event_id), ("in_progress", replay))
         self.assertEqual(self._sync_state(self.picking, self.best).last_event_id, replay)
-        self.assertIn("Retry requested", exception.message_ids[0].body)
+        self.assertIn("Sent again by", exception.message_ids[0].body)
 
         self._apply_results(self._result(replay, "sent", 1, shipment=self._shipment()))
         self.assertEqual(exception.state, "resolved")
@@ -159,7 +159,9 @@ class TestException(ShipmentCase):
         other = self._done_picking()
         self._book(other, tracking="PF2")
         self._track("w2", self._tracking_event("pf:2:1", "delivered", "2026-11-24T12:00:00Z", tracking="PF2"))
-        self._apply_results(self._result(self._outbound(other, self.best), "dead", 9, error="late label failure"))
+        # the booking acknowledged its event: the late failure is a later event's (a re-send)
+        resent = self.env["hub.event"]._hub_emit_to(self.best, "picking.done", other)
+        self._apply_results(self._result(resent, "dead", 9, error="late label failure"))
         late = self._exceptions(other)
         late.action_cancel()
         self.assertEqual((late.state, other.hub_shipment_status), ("cancelled", "delivered"),
@@ -194,3 +196,43 @@ class TestException(ShipmentCase):
         with self.assertRaises(AccessError):
             self.env["hub.exception"].with_user(self.hub_user).create({"reason": "other"})
         self.assertEqual(exception.sudo().state, "open")
+
+    # ------------------------------------------------------------------
+    # Who handles it, and which actions fit (issue 13, item 9)
+    # ------------------------------------------------------------------
+
+    def _wms_rejection(self):
+        wms_event = self._outbound(self.picking, self.wms)
+        self._apply_results(self._result(wms_event, "dead", 1, error="wms answered HTTP 422: unknown SKU"))
+        return self._exceptions(connector_id=self.wms.id)
+
+    def test_carrier_actions_are_not_offered_on_a_warehouse_rejection(self):
+        exception = self._wms_rejection()
+        self.assertEqual((exception.reason, exception.connector_kind), ("partner_rejected", "wms"))
+        with self.assertRaisesRegex(UserError, "not about a carrier"):
+            exception.action_choose_carrier()
+        with self.assertRaisesRegex(UserError, "not about a carrier"):
+            exception.action_cancel()
+        self.assertEqual(exception.state, "open")
+        arch = self.env["hub.exception"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("connector_kind != 'carrier'", arch, "the buttons hide where the server refuses")
+
+    def test_a_new_exception_is_a_todo_of_the_connectors_responsible(self):
+        self.best.responsible_user_id = self.hub_user
+        self._apply_results(self._result(self.event, "dead", 5, error="no carrier could book"))
+        exception = self._exceptions()
+        self.assertEqual(exception.activity_ids.user_id, self.hub_user)
+        self.assertIn("Label failure", exception.activity_ids.summary)
+        self.assertIn(self.picking.name, exception.activity_ids.summary)
+
+        exception.action_resolve()
+        self.assertFalse(exception.activity_ids, "closing the exception clears the to-do")
+
+    def test_without_a_responsible_every_hub_manager_gets_the_todo(self):
+        managers = self.env.ref("logistics_hub.group_hub_manager").users.filtered(
+            lambda u: not u.share and u != self.env.ref("base.user_root"))
+        exception = self._wms_rejection()
+        self.assertTrue(managers)
+        self.assertEqual(exception.activity_ids.user_id, managers)
+        self._apply_results(self._result(self._outbound(self.picking, self.wms), "dead", 2, error="again"))
+        self.assertEqual(len(exception.activity_ids), len(managers), "a repeat opens no second to-do")

@@ -1,7 +1,8 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from odoo.tests import BaseCase, tagged
 
+from ..hub.clock import FUTURE_TOLERANCE, first_dated_ahead
 from ..hub.envelope import build_envelope, iso_utc, new_secret
 from ..hub.incidents import (
     inbound_park_key,
@@ -128,6 +129,14 @@ class TestHubRules(BaseCase):
         })
         with self.assertRaisesRegex(MessageError, r"items\[4\]: 'kind' must be one of inbound, writeback"):
             check_park(dict(item, kind=None), 4)
+
+    def test_events_dated_ahead_of_the_hub(self):
+        now = datetime(2026, 12, 1, 12, 0)
+        events = [{"id": "old", "occurred_at": now - timedelta(days=30)},
+                  {"id": "skewed", "occurred_at": now + FUTURE_TOLERANCE},
+                  {"id": "ahead", "occurred_at": now + FUTURE_TOLERANCE + timedelta(seconds=1)}]
+        self.assertIsNone(first_dated_ahead(events[:2], now), "the past and clock skew are plausible")
+        self.assertEqual(first_dated_ahead(events, now)["id"], "ahead")
 
     def test_tracking_and_shipment_checks(self):
         data = check_tracking_data({"tracking_number": "PF1", "events": [

@@ -248,7 +248,7 @@ class TestParked(ShipmentCase):
         self.assertEqual(exception.state, "resolved")
         self.assertIn("applied", exception.message_ids[0].body)
         state = self._sync_state(picking, self.best)
-        self.assertEqual((state.status, state.last_event_id, state.external_ref), ("sent", event, "PF100000001"))
+        self.assertEqual((state.status, state.last_event_id, state.external_ref), ("acknowledged", event, "PF100000001"))
         self.assertEqual(picking.hub_tracking_number, "PF100000001")
 
         self._apply_results(result)

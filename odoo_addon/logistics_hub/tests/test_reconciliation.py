@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import ShipmentCase
@@ -30,7 +30,10 @@ class TestDriftReport(ShipmentCase):
         self.assertEqual(exception.event_id, sent)
 
         sent.sudo().state = "delivered"  # what the sidecar had done
-        exception.action_retry()
+        action = exception.action_retry()
+        with self.assertRaises(UserError, msg="the partner accepted it: a person must say so"):
+            self._resend(action)
+        self._resend(action, send_confirmed=True)
         resent = self._events(picking, "picking.ready").filtered(lambda e: e.connector_id == self.wms) - sent
         self.assertEqual((resent.state, resent.correlation_id), ("pending", sent.correlation_id))
 

@@ -1,9 +1,12 @@
 import base64
+from datetime import timedelta
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..hub.envelope import iso_utc
 from ..hub.lifecycle import SHIPMENT_STATUSES
 from ..models.hub_tracking_event import SHIPMENT_STATUS_SELECTION
 from .common import LABEL_PDF, ShipmentCase
@@ -46,7 +49,7 @@ class TestShipment(ShipmentCase):
         booked = picking.message_ids.filtered(lambda m: "PF100000001" in (m.body or ""))
         self.assertEqual(len(booked), 1)
 
-        self.assertEqual(self._apply_results(result)[0]["outcome"], "applied")
+        self.assertEqual(self._apply_results(result)[0]["outcome"], "stale", "the booking acknowledged the delivery")
         self.assertEqual(self._labels(picking), label, "applying the result twice attaches one label")
         self.assertEqual(picking.message_ids.filtered(lambda m: "PF100000001" in (m.body or "")), booked)
 
@@ -144,6 +147,33 @@ class TestShipment(ShipmentCase):
         self.assertEqual(len(self._events(picking, "shipment.delivered")), 1, "delivered is reached once")
         self.assertEqual(picking.hub_pod_signed_by, "J. Jansen")
 
+    @mute_logger("odoo.addons.logistics_hub.models.hub_event")
+    def test_which_clock_counts(self):
+        """The history keeps the carrier's time however late it arrives; the hub dates what it saw by its
+        own clock; an event dated ahead of the hub beyond clock skew is refused and parked (hub/clock.py)."""
+        picking = self._done_picking()
+        self._book(picking)
+        now = fields.Datetime.now()
+        week_ago = iso_utc(now - timedelta(days=7))
+        self._track("w1", self._tracking_event("pf:1:1", "exception", week_ago, reason="damaged"))
+        self.assertEqual(iso_utc(picking.hub_tracking_event_ids.occurred_at), week_ago)
+        exception = self.env["hub.exception"].search([("picking_id", "=", picking.id), ("reason", "=", "damaged")])
+        self.assertGreaterEqual(exception.last_seen, now, "reported a week late, seen now: it is news now")
+
+        skewed = self._track("w2", self._tracking_event("pf:1:2", "in_transit", iso_utc(now + timedelta(minutes=5))))
+        self.assertEqual(skewed[0]["outcome"], "applied", "minutes of clock skew are tolerated")
+
+        tomorrow = iso_utc(now + timedelta(days=1))
+        refused = self._track("w3", self._tracking_event("pf:1:3", "in_transit", "2026-11-30T10:00:00Z"),
+                              self._tracking_event("pf:1:4", "delivered", tomorrow))
+        self.assertEqual(refused[0]["outcome"], "error")
+        self.assertIn(f"Tracking event pf:1:4 of PF100000001 is dated {tomorrow}", refused[0]["error"])
+        parked = self.env["hub.exception"].search([("name", "=", refused[0]["exception"])])
+        self.assertEqual((parked.reason, parked.picking_id), ("inbound_rejected", picking), "kept where people look")
+        self.assertEqual((picking.hub_shipment_status, picking.hub_delivered_at), ("exception", False))
+        self.assertEqual(sorted(picking.hub_tracking_event_ids.mapped("event_uid")), ["pf:1:1", "pf:1:2"],
+                         "nothing of the refused message was stored")
+
     def test_new_tracking_number_is_a_new_shipment(self):
         picking = self._done_picking()
         self._book(picking)
@@ -230,7 +260,7 @@ class TestShipment(ShipmentCase):
             views = self.env["stock.picking"].with_user(user).get_views([(False, "form"), (False, "list")])
             arches[user] = views["views"]["form"]["arch"]
         self.assertIn('name="hub_shipment"', arches[hub_user])
-        self.assertNotIn("hub_tracking_number", arches[stock_user], "the Shipment page is for hub users")
+        self.assertIn('name="hub_shipment"', arches[stock_user], "warehouse users see the shipment, read-only")
         views = self.env["hub.exception"].with_user(hub_user).get_views(
             [(False, "list"), (False, "form"), (False, "search")]
         )

@@ -59,10 +59,18 @@ class TestSyncUi(HubCase):
     def test_badges_empty_for_unsynced_record(self):
         self.assertFalse(self._create_order().hub_sync_badges)
 
-    def test_badges_need_hub_user(self):
+    def test_badge_details_need_hub_user(self):
+        self.env["hub.sync.state"].hub_apply_results([self._result("failed", attempt=2, error="HTTP 503")])
+        employee = new_test_user(self.env, "hub_ui_employee", groups="base.group_user")
         with self.assertRaises(AccessError):
-            self.order.with_user(self.plain_user).read(["hub_sync_badges"])
-        self.assertTrue(self.order.with_user(self.hub_user).read(["hub_sync_badges"])[0]["hub_sync_badges"])
+            self.order.with_user(employee).read(["hub_sync_badges"])
+        # a salesperson is a Status Viewer: the status, not what the partner answered
+        [salesperson] = [b for b in self.order.with_user(self.plain_user).read(["hub_sync_badges"])[0]["hub_sync_badges"]
+                         if b["connector_id"] == self.wms.id]
+        self.assertEqual((salesperson["status"], salesperson["last_error"], salesperson["correlation_id"]), ("failed", False, False))
+        [hub] = [b for b in self.order.with_user(self.hub_user).read(["hub_sync_badges"])[0]["hub_sync_badges"]
+                 if b["connector_id"] == self.wms.id]
+        self.assertEqual(hub["last_error"], "HTTP 503")
 
     # ------------------------------------------------------------------
     # Live updates through the bus
@@ -159,7 +167,8 @@ class TestSyncUi(HubCase):
         self.order.client_order_ref = "PO-REPLAY"
         before = self._events(self.order, "order.confirmed")
         action = self.event.action_hub_replay()
-        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(self._events(self.order, "order.confirmed"), before, "the dialog sends nothing by itself")
+        self.assertEqual(self._resend(action)["tag"], "display_notification")
         replay = self._events(self.order, "order.confirmed") - before
         self.assertEqual(len(replay), 1)
         self.assertEqual(replay.state, "pending")
@@ -174,12 +183,12 @@ class TestSyncUi(HubCase):
         exception = self.env["hub.exception"].search([("res_model", "=", "sale.order"), ("res_id", "=", self.order.id)])
         self.assertEqual((exception.state, exception.event_id), ("in_progress", replay),
                          "the dead delivery's exception now waits for the replay")
-        self.assertIn("Sent again from the timeline", exception.message_ids[0].body)
+        self.assertIn("Sent again by", exception.message_ids[0].body)
 
     def test_replay_takes_a_fresh_snapshot(self):
         line = self.order.order_line[0]
         line.product_uom_qty = 7
-        self.event.action_hub_replay()
+        self._resend(self.event.action_hub_replay())
         replay = self._events(self.order, "order.confirmed")[-1]
         self.assertEqual(replay.payload["order"]["lines"][0]["quantity"], 7)
         self.assertEqual(self.event.payload["order"]["lines"][0]["quantity"], 3)
@@ -203,7 +212,7 @@ class TestSyncUi(HubCase):
         self.assertEqual(envelope["type"], "order.confirmed")
         self.assertEqual(envelope["correlation_id"], self.event.correlation_id)
         self.assertEqual(envelope["data"]["order"]["lines"][0]["quantity"], 9)
-        self.assertNotEqual(envelope["id"], self.event.uuid, "a replay is a new message")
+        self.assertEqual(envelope["id"], self.event.uuid, "a re-send repeats the request: same partner key")
 
     def test_workbench_preview_of_a_dead_delivery(self):
         self.env["hub.sync.state"].hub_apply_results([self._result("dead", attempt=5, error="HTTP 422")])
@@ -212,6 +221,6 @@ class TestSyncUi(HubCase):
                          "a dead-lettered delivery is an exception of the workbench")
         envelope = json.loads(exception.replay_preview)
         self.assertEqual((envelope["type"], envelope["source"]["id"]), ("order.confirmed", self.order.id))
-        exception.action_retry()
-        self.assertIn("Retry requested", exception.message_ids[0].body)
+        self._resend(exception.action_retry())
+        self.assertIn("Sent again by", exception.message_ids[0].body)
 

@@ -1,7 +1,10 @@
 import { _t } from '@web/core/l10n/translation'
 import { deserializeDateTime, formatDateTime } from '@web/core/l10n/dates'
 
-/** One connector's sync state of a record, as `hub.sync.mixin.hub_sync_badges` computes it. */
+/**
+ * One connector's sync state of a record, as `hub.sync.mixin.hub_sync_badges` computes it. For a
+ * reader who is not a Hub User (a Status Viewer) `last_error` and `correlation_id` are always false.
+ */
 export interface SyncBadge {
   connector: string
   connector_id: number
@@ -12,16 +15,40 @@ export interface SyncBadge {
   /** server format, UTC ("YYYY-MM-DD HH:MM:SS") */
   last_sync_at: string | false
   external_ref?: string | false
+  /** An aggregate badge (`sale.order.hub_order_sync_badges`) is about the document it shows... */
+  res_model?: string
+  res_id?: number
+  document?: string | false
+  /** ...and lists every document of the order sent to that connector. */
+  documents?: SyncDocument[]
+}
+
+/** One document behind an aggregate badge: the order, one of its deliveries or invoices. */
+export interface SyncDocument {
+  res_model: string
+  res_id: number
+  name: string | false
+  status: SyncStatus
+  external_ref: string | false
 }
 
 export type SyncStatus = 'pending' | 'sent' | 'acknowledged' | 'failed' | 'dead'
 
-/** What `hub.sync.state._hub_notify_changed` sends on the record's bus channel. */
+/**
+ * What `hub.sync.state._hub_notify_changed` sends on the record's bus channel: `badges` is the value
+ * of the record's own `RECORD_BADGES_FIELD`. A sale order's channel also hears of its deliveries and
+ * invoices; a widget showing another field (the order's aggregate) reloads the record instead.
+ */
 export interface SyncNotification {
   model: string
   id: number
   badges: SyncBadge[]
 }
+
+export const RECORD_BADGES_FIELD = 'hub_sync_badges'
+
+/** Who may open the timeline (messages, partner errors); the server enforces it, the UI follows. */
+export const HUB_USER_GROUP = 'logistics_hub.group_hub_user'
 
 export const SYNC_NOTIFICATION_TYPE = 'logistics_hub.sync'
 

@@ -6,6 +6,17 @@ import { registry } from '@web/core/registry'
 import { useService } from '@web/core/utils/hooks'
 import { standardActionServiceProps } from '@web/webclient/actions/action_service'
 
+/** What the sidecar's replicas last said (hub_sidecar.heartbeat, read by the addon; hub/liveness.py). */
+export interface SidecarStatus {
+  state: 'live' | 'silent' | 'stopped' | 'never' | 'unknown'
+  live_replicas: number
+  version: string | null
+  /** server datetime (UTC) of the last beat or stop */
+  last_beat_at: string | null
+  /** the addon's sentence for people: what it means and what to check */
+  message: string
+}
+
 /** `hub.dashboard.get_stats(minutes)`: computed by the addon from the shared tables. */
 export interface DashboardStats {
   window_minutes: number
@@ -16,8 +27,11 @@ export interface DashboardStats {
     events_per_minute: number
     latency_ms: { p50: number | null, p95: number | null, p99: number | null }
     queue_depth: number
+    /** dead outbound events no later delivery of their record cleared (whenever they died) */
     dlq_size: number
+    /** events that went dead in the period, and how many of those were delivered again since */
     dead_events: number
+    dead_cleared: number
     retries: number
     failed_states: number
     open_exceptions: number | null
@@ -25,6 +39,7 @@ export interface DashboardStats {
   series: { labels: string[], outbound: number[], inbound: number[], exceptions: number[] | null }
   sla: Array<{ connector_id: number, connector: string, total: number, within: number, adherence: number | null }>
   exceptions_by_reason: Array<{ reason: string, label: string, count: number }>
+  sidecar: SidecarStatus
 }
 
 export const PERIODS = [15, 60, 240, 1440]
@@ -51,12 +66,15 @@ export function svgBars (values: number[], labels: string[], width = 600, height
  * Logistics Hub > Dashboard (client action `logistics_hub.dashboard`): throughput, delivery latency,
  * queue depth, dead letters, retries, SLA adherence per partner and exceptions over time. Charts use
  * the Chart.js Odoo bundles; when that bundle cannot be loaded the same series are drawn as SVG bars.
+ * A banner says when the sidecar is not running (nothing moves then, whatever the figures say), and
+ * each KPI card opens the records it counts (`hub.dashboard.action_open_kpi`).
  */
 export class HubDashboard extends Component<OdooWeb.ActionProps> {
   static override template = 'logistics_hub.HubDashboard'
   static override props = { ...standardActionServiceProps }
 
   declare orm: OdooWeb.OrmService
+  declare action: OdooWeb.ActionService
   declare state: { minutes: number, stats: DashboardStats | null, error: string | null, chartsAvailable: boolean, loading: boolean }
   declare charts: OdooWeb.ChartInstance[]
   declare eventsCanvas: { el: HTMLElement | null }
@@ -66,6 +84,7 @@ export class HubDashboard extends Component<OdooWeb.ActionProps> {
 
   override setup (): void {
     this.orm = useService('orm')
+    this.action = useService('action')
     this.charts = []
     this.timer = null
     this.eventsCanvas = useRef('eventsCanvas')
@@ -111,6 +130,49 @@ export class HubDashboard extends Component<OdooWeb.ActionProps> {
   async setPeriod (minutes: number): Promise<void> {
     this.state.minutes = minutes
     await this.load()
+  }
+
+  /** The records behind a card, filtered by the server with the definition its figure was computed with. */
+  async openKpi (kpi: string): Promise<void> {
+    const action = await this.orm.call('hub.dashboard', 'action_open_kpi', [kpi], { minutes: this.state.minutes })
+    await this.action.doAction(action)
+  }
+
+  /** Cards are buttons: Enter and Space open them from the keyboard too. */
+  onKpiKey (ev: KeyboardEvent, kpi: string): void {
+    if (ev.key !== 'Enter' && ev.key !== ' ') return
+    ev.preventDefault()
+    void this.openKpi(kpi)
+  }
+
+  get sidecarSilent (): boolean {
+    const sidecar = this.state.stats?.sidecar
+    return Boolean(sidecar && sidecar.state !== 'live')
+  }
+
+  get sidecarTitle (): string {
+    switch (this.state.stats?.sidecar.state) {
+      case 'silent': return _t('The sidecar is silent')
+      case 'stopped': return _t('The sidecar is stopped')
+      case 'never': return _t('No sidecar has started yet')
+      case 'unknown': return _t('The sidecar cannot be checked')
+      default: return _t('Sidecar running')
+    }
+  }
+
+  get sidecarLastBeat (): string {
+    const at = this.state.stats?.sidecar.last_beat_at
+    const parsed = at ? deserializeDateTime(at) : null
+    return parsed?.isValid ? formatDateTime(parsed) : ''
+  }
+
+  /** Under "Dead letters N": the period's dead events, and those delivered again since (N cannot be fewer than the difference). */
+  get deadLettersHint (): string {
+    const kpis = this.state.stats?.kpis
+    if (!kpis?.dead_events) return _t('none went dead in the period')
+    return kpis.dead_cleared
+      ? _t('%s went dead in the period, %s delivered again since', kpis.dead_events, kpis.dead_cleared)
+      : _t('%s went dead in the period', kpis.dead_events)
   }
 
   get periods (): number[] {

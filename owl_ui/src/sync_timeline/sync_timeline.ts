@@ -33,9 +33,27 @@ export interface TimelineSyncState {
   last_event_id: Many2one
 }
 
+/** One delivery attempt of an outbound event (hub.event.attempt), as the sidecar reported it. */
+export interface TimelineAttempt {
+  id: number
+  event_id: Many2one
+  attempt: number
+  max_attempts: number
+  status: string
+  /** 0 when no answer came (Odoo reads an empty integer as 0) */
+  http_status: number
+  duration_ms: number
+  response_excerpt: string | false
+  error: string | false
+  attempted_at: string | false
+  next_retry_at: string | false
+}
+
 export const EVENT_FIELDS = ['uuid', 'direction', 'event_type', 'state', 'connector_id', 'correlation_id', 'create_date', 'relayed_at', 'done_at']
 export const STATE_FIELDS = ['connector_id', 'status', 'attempts', 'last_error', 'correlation_id', 'last_sync_at', 'external_ref', 'last_event_id']
+export const ATTEMPT_FIELDS = ['event_id', 'attempt', 'max_attempts', 'status', 'http_status', 'duration_ms', 'response_excerpt', 'error', 'attempted_at', 'next_retry_at']
 const EVENT_LIMIT = 200
+const ATTEMPT_LIMIT = 1000
 export const MANAGER_GROUP = 'logistics_hub.group_hub_manager'
 
 interface Props {
@@ -49,7 +67,8 @@ interface Props {
 /**
  * The integration history of one business record: its sync state per connector, then every outbound
  * and inbound hub.event of it, newest first, with the message each carried (secrets masked by the
- * server). Hub managers may send an event again (Replay) or retry a failed connector (Retry); both
+ * server) and, for outbound events, each delivery attempt: the partner's status code, an excerpt of
+ * its answer, the duration, "attempt 2 of 5" and when the next one is due. Hub managers may send an event again (Replay) or retry a failed connector (Retry); both
  * write a NEW outbound event, the rows the sidecar already handled stay as they are.
  */
 export class SyncTimelineDialog extends Component<Props> {
@@ -70,6 +89,7 @@ export class SyncTimelineDialog extends Component<Props> {
     loading: boolean
     events: TimelineEvent[]
     syncStates: TimelineSyncState[]
+    attempts: TimelineAttempt[]
     isManager: boolean
     connectorFilter: number | null
     expanded: Record<number, boolean>
@@ -85,6 +105,7 @@ export class SyncTimelineDialog extends Component<Props> {
       loading: true,
       events: [],
       syncStates: [],
+      attempts: [],
       isManager: false,
       connectorFilter: this.props.connectorId ?? null,
       expanded: {},
@@ -115,14 +136,38 @@ export class SyncTimelineDialog extends Component<Props> {
     return only ? this.state.events.filter(e => e.connector_id && e.connector_id[0] === only) : this.state.events
   }
 
+  /** The attempts of each outbound event, first attempt first. */
+  get attemptsByEvent (): Map<number, TimelineAttempt[]> {
+    const byEvent = new Map<number, TimelineAttempt[]>()
+    for (const attempt of this.state.attempts) {
+      if (!attempt.event_id) continue
+      const list = byEvent.get(attempt.event_id[0]) ?? byEvent.set(attempt.event_id[0], []).get(attempt.event_id[0])!
+      list.push(attempt)
+    }
+    for (const list of byEvent.values()) list.sort((a, b) => a.attempt - b.attempt)
+    return byEvent
+  }
+
+  attemptsOf (event: TimelineEvent): TimelineAttempt[] {
+    return this.attemptsByEvent.get(event.id) ?? []
+  }
+
+  /** The newest attempt of the event a sync state last reported, shown on its card. */
+  lastAttempt (syncState: TimelineSyncState): TimelineAttempt | undefined {
+    return syncState.last_event_id ? this.attemptsByEvent.get(syncState.last_event_id[0])?.at(-1) : undefined
+  }
+
   async load (): Promise<void> {
     const domain: OdooWeb.Domain = [['res_model', '=', this.props.resModel], ['res_id', '=', this.props.resId]]
-    const [events, syncStates] = await Promise.all([
+    const attemptDomain: OdooWeb.Domain = [['event_id.res_model', '=', this.props.resModel], ['event_id.res_id', '=', this.props.resId]]
+    const [events, syncStates, attempts] = await Promise.all([
       this.orm.searchRead<TimelineEvent>('hub.event', domain, EVENT_FIELDS, { order: 'id desc', limit: EVENT_LIMIT }),
-      this.orm.searchRead<TimelineSyncState>('hub.sync.state', domain, STATE_FIELDS, { order: 'connector_id, id' })
+      this.orm.searchRead<TimelineSyncState>('hub.sync.state', domain, STATE_FIELDS, { order: 'connector_id, id' }),
+      this.orm.searchRead<TimelineAttempt>('hub.event.attempt', attemptDomain, ATTEMPT_FIELDS, { order: 'event_id desc, attempt desc', limit: ATTEMPT_LIMIT })
     ])
     this.state.events = events
     this.state.syncStates = syncStates
+    this.state.attempts = attempts
     this.state.loading = false
   }
 
@@ -172,6 +217,33 @@ export class SyncTimelineDialog extends Component<Props> {
 
   formatDate (value: string | false): string {
     return formatServerDateTime(value)
+  }
+
+  /** "Attempt 2 of 5" (just "Attempt 2" when the connector's limit is unknown). */
+  attemptLabel (attempt: TimelineAttempt): string {
+    return attempt.max_attempts
+      ? _t('Attempt %s of %s', attempt.attempt, attempt.max_attempts)
+      : _t('Attempt %s', attempt.attempt)
+  }
+
+  /** What came back: "HTTP 503", or "no answer" (timeout, network error, nothing called). */
+  answerLabel (attempt: TimelineAttempt): string {
+    return attempt.http_status ? `HTTP ${attempt.http_status}` : _t('no answer')
+  }
+
+  /** What happens after this attempt, when it is the last one reported. */
+  nextStep (attempt: TimelineAttempt): string {
+    if (attempt.next_retry_at) return _t('next retry at %s', this.formatDate(attempt.next_retry_at))
+    if (attempt.status === 'dead') return _t('no more retries')
+    return ''
+  }
+
+  /** The card's line: "Attempt 2 of 5, next retry at …". */
+  attemptSummary (syncState: TimelineSyncState): string {
+    const last = this.lastAttempt(syncState)
+    if (!last) return ''
+    const next = syncState.status === 'failed' || syncState.status === 'dead' ? this.nextStep(last) : ''
+    return next ? `${this.attemptLabel(last)}, ${next}` : this.attemptLabel(last)
   }
 
   directionLabel (event: TimelineEvent): string {

@@ -22,8 +22,8 @@ export interface Dialect {
   bookAnswer: (s: SimShipment, labelBase64: string) => unknown
   trackingNumber: (seq: number) => string
   trackAnswer: (s: SimShipment) => unknown
-  /** the partner's own event for a milestone (also the webhook body) */
-  event: (s: SimShipment, milestone: Milestone, seq: number, extra: { reason?: string, pod?: boolean }) => unknown
+  /** the partner's own event for a milestone (also the webhook body), dated `at` by the carrier's clock */
+  event: (s: SimShipment, milestone: Milestone, seq: number, extra: { reason?: string, pod?: boolean, at: Date }) => unknown
 }
 
 const parcelfastCodes: Record<Milestone, string> = {
@@ -41,13 +41,13 @@ export const parcelfast: Dialect = {
   bookAnswer: (s, label) => ({ shipment_id: s.id, tracking_number: s.tracking, label: { format: 'PDF', data: label } }),
   trackingNumber: seq => `PF${String(100000000 + seq)}`,
   trackAnswer: s => ({ tracking_number: s.tracking, events: s.events }),
-  event: (s, m, seq, { reason, pod }) => ({
+  event: (s, m, seq, { reason, pod, at }) => ({
     event_id: `pf-${s.tracking}-${seq}`,
     tracking_number: s.tracking,
     code: parcelfastCodes[m],
     description: m === 'delayed' ? 'Delayed: weather' : m,
     exception_reason: m === 'exception' ? (reason ?? 'LOST') : m === 'delayed' ? 'WEATHER' : undefined,
-    timestamp: new Date(Date.UTC(2026, 10, 24, 8, 0, seq)).toISOString(),
+    timestamp: at.toISOString(),
     location: { city: 'Antwerp' },
     proof_of_delivery: pod ? { signed_by: 'J. Peeters', signature_url: `https://pf.example/sig/${s.tracking}`, photo_url: `https://pf.example/photo/${s.tracking}` } : undefined
   })
@@ -67,13 +67,13 @@ export const swiftpost: Dialect = {
   bookAnswer: (s, label) => ({ consignmentNo: s.tracking, labelPdfBase64: label }),
   trackingNumber: seq => `SW${String(5000000 + seq)}GB`,
   trackAnswer: s => ({ consignmentNo: s.tracking, events: s.events }),
-  event: (s, m, seq, { reason, pod }) => ({
+  event: (s, m, seq, { reason, pod, at }) => ({
     consignmentNo: s.tracking,
     seq,
     statusCode: swiftpostCodes[m],
     statusText: m,
     reasonCode: m === 'exception' ? (reason ?? 'LOST') : undefined,
-    at: new Date(Date.UTC(2026, 10, 24, 8, 0, seq)).toISOString(),
+    at: at.toISOString(),
     depot: 'LHR2',
     pod: pod ? { receiverName: 'J. Peeters', signatureId: `sig-${s.tracking}`, photoId: `ph-${s.tracking}` } : undefined
   })

@@ -5,17 +5,25 @@ import { readBody, sendJson } from '../http-util.ts'
 import { postSignedCallback } from '../signed-callback.ts'
 import { type DialectName, type Milestone, type SimShipment, dialects } from './dialects.ts'
 
+/** An authenticated no-op per carrier (the hub's "Test connection"): 200 only with the right API key. */
+const PING_PATHS: Record<DialectName, string> = { parcelfast: '/v1/ping', swiftpost: '/api/ping' }
+
 /**
  * A parcel carrier speaking one of two wire formats (dialects.ts): rates, booking with a PDF label,
  * manifest, tracking by number, and tracking webhooks (signed per Standard Webhooks) with proof of
- * delivery. Requests must carry `Authorization: Bearer <apiKey>` when an API key is set. Faults come
- * from the shared FaultInjector; `/_sim/*` is the test and demo control API.
+ * delivery, and a ping (PING_PATHS). Requests must carry `Authorization: Bearer <apiKey>` when an API
+ * key is set. Faults come from the shared FaultInjector; `/_sim/*` is the test and demo control API.
  */
 export interface CarrierSimulatorOptions {
   dialect: DialectName
   apiKey?: string
   callbackUrl?: string
   callbackSecret?: string
+  /**
+   * How far the carrier's clock is from ours (ms, default 0): events are dated by it. A negative offset
+   * plays a carrier that reports late or runs behind, a positive one a carrier clock running ahead.
+   */
+  clockOffsetMs?: number
 }
 
 export class CarrierSimulator {
@@ -50,7 +58,9 @@ export class CarrierSimulator {
   async track (tracking: string, milestones: Milestone[], extra: { reason?: string, pod?: boolean } = {}): Promise<unknown[]> {
     const s = this.shipments.get(tracking)
     if (!s) throw new Error(`unknown tracking number ${tracking}`)
-    const events = milestones.map(m => this.dialect.event(s, m, ++this.#eventSeq, { reason: extra.reason, pod: extra.pod && m === 'delivered' }))
+    // dated by the carrier's clock, a millisecond apart so that one call's milestones keep their order
+    const now = Date.now() + (this.options.clockOffsetMs ?? 0)
+    const events = milestones.map((m, i) => this.dialect.event(s, m, ++this.#eventSeq, { reason: extra.reason, pod: extra.pod && m === 'delivered', at: new Date(now + i) }))
     s.events.push(...events)
     const ordered = this.faults.settings.outOfOrderCallbacks ? [...events].reverse() : events
     for (const body of ordered) {
@@ -84,6 +94,7 @@ export class CarrierSimulator {
 
   #route (method: string, path: string, body: any, answer: (status: number, json: unknown) => void): void {
     const d = this.dialect
+    if (method === 'GET' && path === PING_PATHS[this.options.dialect]) return answer(200, { ok: true })
     if (method === 'POST' && path === d.paths.rates) {
       const problem = d.checkAddress(body)
       return problem ? answer(422, { error: problem, code: 'ADDRESS_INVALID' }) : answer(200, d.ratesAnswer(d.services))

@@ -76,6 +76,8 @@ export class TmsSimulator {
       if (verdict.kind === 'rate_limit') return answer(429, { message: 'rate limited' })
       if (verdict.kind === 'fail') return answer(verdict.status, { message: 'injected failure' })
       if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) return answer(401, { message: 'bad api key' })
+      // the hub's "Test connection": an authenticated no-op, past the API key check above
+      if (req.method === 'GET' && path === '/ping') return answer(200, { ok: true })
       if (req.method === 'POST' && path === '/transport-orders') {
         if (!body.orderRef || !body.delivery?.city) return answer(422, { message: 'orderRef and delivery.city are required', code: 'INVALID_ORDER' })
         const existing = [...this.jobs.values()].find(j => j.order.orderRef === body.orderRef)

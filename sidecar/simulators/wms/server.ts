@@ -86,6 +86,7 @@ export class WmsSimulator {
       const body = req.method === 'GET' ? '' : await readBody(req)
       if (url.pathname.startsWith('/_sim/')) return this.#admin(req.method ?? 'GET', url.pathname, body, res)
       if (req.method === 'POST' && url.pathname === '/v1/fulfilments') return await this.#createFulfilment(req, body, res)
+      if (req.method === 'POST' && url.pathname === '/v1/ping') return await this.#ping(req, body, res)
       const stock = /^\/v1\/stock\/([^/]+)$/.exec(url.pathname)
       if (req.method === 'GET' && stock) return await this.#stock(decodeURIComponent(stock[1]!), res)
       sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${url.pathname}` } })
@@ -122,6 +123,16 @@ export class WmsSimulator {
     if (this.options.autoConfirm) {
       void sleep(this.options.confirmDelayMs ?? 50).then(() => this.advance(f.fulfilment_id, ['PICKED', 'PACKED'])).catch(() => {})
     }
+  }
+
+  /** The hub's "Test connection": signed like a fulfilment and checked the same way, but changes nothing. */
+  async #ping (req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+    const verdict = await this.faults.next()
+    if (verdict.kind === 'hang') return
+    if (verdict.kind === 'rate_limit') return sendJson(res, 429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': String(verdict.retryAfter) })
+    if (verdict.kind === 'fail') return sendJson(res, verdict.status, { error: { code: 'UPSTREAM', message: 'injected failure' } })
+    if (this.options.secret && !verifies(this.options.secret, body, req.headers)) return sendJson(res, 401, { error: { code: 'BAD_SIGNATURE', message: 'signature does not match' } })
+    sendJson(res, 200, { ok: true })
   }
 
   /** Live availability of one SKU (the gateway's StockLevel.warehouseAvailable); faults apply as for fulfilments. */

@@ -1,13 +1,15 @@
 import { request } from 'undici'
-import { Webhook } from 'standardwebhooks'
+import { signatureHeader } from './signing.ts'
 import { RetryableError, errorMessage } from '../errors.ts'
+import { notePartnerAnswer } from './partner-answers.ts'
 
 export interface SignedPost {
   url: string
   body: unknown
   /** Standard Webhooks message id: partners dedupe on it, so it is the event id, stable across retries */
   messageId: string
-  secret: string | null
+  /** every secret to sign with (the current one, and the previous one during a rotation's overlap) */
+  secrets: string[]
   timeoutSeconds: number
   headers?: Record<string, string>
 }
@@ -23,11 +25,11 @@ export async function postSigned (post: SignedPost): Promise<HttpAnswer> {
     'idempotency-key': post.messageId,
     ...post.headers
   }
-  if (post.secret) {
+  if (post.secrets.length) {
     const now = new Date()
     headers['webhook-id'] = post.messageId
     headers['webhook-timestamp'] = String(Math.floor(now.getTime() / 1000))
-    headers['webhook-signature'] = new Webhook(post.secret).sign(post.messageId, now, payload)
+    headers['webhook-signature'] = signatureHeader(post.secrets, post.messageId, now, payload)
   }
   return await send('POST', post.url, headers, payload, post.timeoutSeconds)
 }
@@ -37,8 +39,11 @@ async function send (method: 'GET' | 'POST', url: string, headers: Record<string
   const timeout = timeoutSeconds * 1000
   try {
     const res = await request(url, { method, headers, body: payload, headersTimeout: timeout, bodyTimeout: timeout })
-    return { status: res.statusCode, headers: res.headers, text: await res.body.text() }
+    const text = await res.body.text()
+    notePartnerAnswer(res.statusCode, text)
+    return { status: res.statusCode, headers: res.headers, text }
   } catch (err) {
+    notePartnerAnswer(null, null)
     throw new RetryableError(`partner unreachable: ${errorMessage(err)}`, undefined, { cause: err })
   }
 }

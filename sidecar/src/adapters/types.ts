@@ -1,5 +1,6 @@
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 import type { Carrier, CarrierRule } from '../shipping/rate-shop.ts'
+import type { Probe } from './probe.ts'
 
 /** A connector row of `hub_connector` (docs/contract.md). */
 export interface Connector {
@@ -10,6 +11,8 @@ export interface Connector {
   adapter: string
   base_url: string | null
   secret: string | null
+  /** the secret before the last rotation, only while its overlap lasts (adapters/signing.ts) */
+  previous_secret: string | null
   active: boolean
   timeout: number
   rate_limit: number
@@ -63,11 +66,13 @@ export interface Adapter {
   deliver: (envelope: Envelope, connector: Connector, context: DeliveryContext) => Promise<DeliveryResult>
   /** Parses a verified callback body; throws InboundFormatError when it is not this system's format. */
   parseInbound: (webhookId: string, body: unknown) => InboundMessage | Promise<InboundMessage>
+  /** "Test connection": an authenticated call that changes nothing at the partner (probe.ts) */
+  probe?: Probe
 }
 
 export class InboundFormatError extends Error {
   override name = 'InboundFormatError'
-  constructor (message: string, readonly issues: string[] = []) {
-    super(message)
+  constructor (message: string, readonly issues: string[] = [], options?: ErrorOptions) {
+    super(message, options)
   }
 }

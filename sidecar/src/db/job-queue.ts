@@ -18,6 +18,7 @@ interface BossJobWrites {
   complete: (name: string, ids: string[], data: object | null, options: { db: BossDb }) => Promise<unknown>
   fail: (name: string, ids: string[], data: object | null, options: { db: BossDb }) => Promise<unknown>
   retry: (name: string, ids: string[], options: { db: BossDb }) => Promise<unknown>
+  getJobById: (name: string, id: string, options: { db: BossDb }) => Promise<{ state: string, startAfter: Date | string } | null>
 }
 
 /**
@@ -53,12 +54,19 @@ export class JobQueue {
 
   /**
    * Fails jobs with a reason: pg-boss schedules the retry, or on the last attempt moves the job to its
-   * queue's dead-letter queue in the same statement.
+   * queue's dead-letter queue in the same statement. The job's output is `{ message: reason, ...extra }`,
+   * and pg-boss copies it to the dead-letter job.
    */
-  async fail (executor: Executor, queue: string, ids: string[], reason: string): Promise<number> {
+  async fail (executor: Executor, queue: string, ids: string[], reason: string, extra: Record<string, unknown> = {}): Promise<number> {
     if (!ids.length) return 0
-    const result = await this.#boss.fail(queue, ids, { message: reason }, { db: on(executor) })
+    const result = await this.#boss.fail(queue, ids, { ...extra, message: reason }, { db: on(executor) })
     return affected(result)
+  }
+
+  /** When a job failed just now will run again (pg-boss draws its backoff at random), or null if it will not. */
+  async nextRetryAt (executor: Executor, queue: string, id: string): Promise<Date | null> {
+    const job = await this.#boss.getJobById(queue, id, { db: on(executor) })
+    return job?.state === 'retry' ? new Date(job.startAfter) : null
   }
 
   /** Puts failed (retries exhausted) jobs back in line. */

@@ -85,7 +85,7 @@ export function markFinished (ids: number[], state: 'delivered' | 'dead'): Plan 
 
 export function getOutboundEvents (ids: number[]): Plan {
   return {
-    text: `SELECT id, uuid, event_type, connector_id, res_model, res_id, correlation_id, payload, state,
+    text: `SELECT id, uuid, idempotency_key, event_type, connector_id, res_model, res_id, correlation_id, payload, state,
                   create_date
            FROM hub_event WHERE id = ANY($1::int[]) AND direction = 'out'`,
     values: [ids]

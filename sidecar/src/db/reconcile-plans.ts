@@ -34,7 +34,12 @@ export function unscannedShipments (olderThanHours: number, limit: number): Plan
   }
 }
 
-/** Shipments delivered whose order still waits for its invoice. */
+/**
+ * Shipments delivered whose order still waits for its invoice, counted from when the hub RECEIVED the
+ * delivery (the create_date of the current shipment's delivered tracking event), not from the carrier's
+ * delivery time (hub_delivered_at): people can only invoice what the hub has heard of, and a carrier
+ * reporting a delivery days late (or with its clock behind) must not raise the alarm the moment it lands.
+ */
 export function deliveredNotInvoiced (olderThanHours: number, limit: number): Plan {
   return {
     text: `SELECT p.id AS res_id, c.code AS connector_code, so.name AS order_name
@@ -42,7 +47,9 @@ export function deliveredNotInvoiced (olderThanHours: number, limit: number): Pl
            JOIN sale_order so ON so.id = p.sale_id
            JOIN hub_connector c ON c.id = p.hub_carrier_connector_id
            WHERE p.hub_shipment_status = 'delivered' AND so.invoice_status = 'to invoice'
-             AND p.hub_delivered_at < ${utcNow} - make_interval(hours => $1)
+             AND EXISTS (SELECT 1 FROM hub_tracking_event t
+                         WHERE t.picking_id = p.id AND t.tracking_number = p.hub_tracking_number AND t.status = 'delivered'
+                           AND t.create_date < ${utcNow} - make_interval(hours => $1))
            ORDER BY p.id LIMIT $2`,
     values: [olderThanHours, limit]
   }

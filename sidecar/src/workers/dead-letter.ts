@@ -5,6 +5,7 @@ import { type Pool, withTransaction } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES } from '../queues.ts'
+import { lastAttempt } from './attempt-report.ts'
 import { writeback } from './deliver.ts'
 
 export interface DeadLetterDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics }
@@ -15,7 +16,8 @@ export interface DeadLetterDeps { pool: Pool, jobs: JobQueue, logger: Logger, me
  * crash at any point: the event is closed as `dead` (its record's later events may then flow), Odoo is
  * told, and the row stays in the outbox for replay. The job is completed in the same transaction, so a
  * crash before it commits leaves the job active to be retried, and after it nothing is left to do.
- * The job's `output` holds pg-boss's copy of the error.
+ * The job's `output` holds pg-boss's copy of the error and, when the delivery worker failed the last
+ * attempt itself, its description (`delivery`), which the `dead` write-back carries to Odoo.
  */
 export async function deadLetterJob ({ pool, jobs, logger, metrics }: DeadLetterDeps, job: PgBoss.JobWithMetadata<DeliverJob>): Promise<void> {
   const reason = job.data.error ?? outputMessage(job.output) ?? 'delivery attempts exhausted'
@@ -24,7 +26,9 @@ export async function deadLetterJob ({ pool, jobs, logger, metrics }: DeadLetter
     const { rows: [closed] } = await client.query<{ lane_has_next: boolean }>(markFinished([job.data.event_id], 'dead'))
     await jobs.complete(client, QUEUES.deliverDead, [job.id])
     if (!closed) return false
-    const dead = writeback({ uuid: job.data.event_uuid, correlation_id: job.data.correlation_id }, 'dead', attempt, reason, null)
+    // pg-boss copies the failed job's retry_limit to its dead-letter job: the connector's attempts - 1
+    const delivery = lastAttempt(job.data.delivery, job.output, job.retryLimit + 1)
+    const dead = writeback({ uuid: job.data.event_uuid, correlation_id: job.data.correlation_id }, 'dead', attempt, reason, null, undefined, delivery)
     await jobs.insert(client, [{ name: QUEUES.writeback, data: dead }])
     if (closed.lane_has_next) await client.query(notifyRelay())
     return true

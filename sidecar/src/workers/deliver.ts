@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type PgBoss from 'pg-boss'
+import { type PartnerAnswer, collectPartnerAnswers } from '../adapters/partner-answers.ts'
 import { CARRIER_ADAPTERS, adapterFor, carrierAdapterFor } from '../adapters/registry.ts'
 import type { Connector, DeliveryContext, DeliveryResult } from '../adapters/types.ts'
 import { activeConnectorsByAdapters, connectorsByIds, routeCarrierRule } from '../db/connector-plans.ts'
@@ -8,10 +9,12 @@ import type { JobQueue } from '../db/job-queue.ts'
 import { type Pool, withTransaction } from '../db/pool.ts'
 import { PermanentError, RetryableError, errorMessage } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
+import { maskSecrets } from '../observability/mask.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import { type DeliverJob, QUEUES, type WritebackJob } from '../queues.ts'
+import { type DeliverJob, type DeliveryAttempt, QUEUES, type WritebackJob } from '../queues.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 import type { CarrierRule } from '../shipping/rate-shop.ts'
+import { describeAttempt } from './attempt-report.ts'
 import { type OutboundEventRow, toEnvelope } from './envelope.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
@@ -19,12 +22,13 @@ export interface DeliverDeps { pool: Pool, jobs: JobQueue, logger: Logger, metri
 
 type Job = PgBoss.JobWithMetadata<DeliverJob>
 
+/** `delivery`: the attempt as Odoo shows it (partner status, answer excerpt, duration) */
 type Outcome =
   | { kind: 'skipped', job: Job }
-  | { kind: 'delivered', job: Job, event: OutboundEventRow, result: DeliveryResult }
+  | { kind: 'delivered', job: Job, event: OutboundEventRow, result: DeliveryResult, delivery: DeliveryAttempt }
   /** retryable; `final` when this was the last attempt (pg-boss then dead-letters it) */
-  | { kind: 'failed', job: Job, event: OutboundEventRow, reason: string, final: boolean }
-  | { kind: 'rejected', job: Job, reason: string }
+  | { kind: 'failed', job: Job, event: OutboundEventRow, reason: string, final: boolean, delivery: DeliveryAttempt }
+  | { kind: 'rejected', job: Job, reason: string, delivery: DeliveryAttempt }
 
 /**
  * Delivers a fetched batch of queued outbox events, partner calls running concurrently (events of one
@@ -32,9 +36,12 @@ type Outcome =
  * recorded in ONE transaction, together with the completion or failure of its job:
  * - delivered: event closed, `sent` write-back queued, job completed, relay woken if a lane has a next
  *   event;
- * - retryable failure: `failed` write-back queued and the job failed, so pg-boss retries it with the
- *   connector's backoff, or on the last attempt moves it to the dead-letter queue (same statement);
+ * - retryable failure: the job failed, so pg-boss retries it with the connector's backoff, and a
+ *   `failed` write-back queued carrying when that retry is due; or on the last attempt pg-boss moves
+ *   it to the dead-letter queue (same statement), with the attempt's description in its output;
  * - permanent failure (partner said no, or misconfiguration): dead-letter job queued, job completed.
+ * Every write-back and dead-letter job describes its attempt (`delivery`: partner status, answer
+ * excerpt, duration, attempt count), which Odoo keeps as one hub.event.attempt per attempt.
  * Crash windows: before that commit nothing of the batch is recorded, the jobs stay active, expire
  * (HUB_DELIVERY_EXPIRE_SECONDS) and are delivered again (partners dedupe on the event id, which is the
  * webhook-id and Idempotency-Key); after it everything is. A redelivered job whose event is already
@@ -64,24 +71,29 @@ async function attempt (deps: DeliverDeps, job: Job, event: OutboundEventRow | u
   }
   const label = connector?.code ?? String(event.connector_id)
   const stopTimer = deps.metrics.deliveryDuration.startTimer({ connector: label })
+  const answers: PartnerAnswer[] = []
+  const clock = { started: new Date(), ms: 0 }
+  const secrets = [connector?.secret, connector?.previous_secret]
+  const delivery = () => describeAttempt(answers, clock.started, clock.ms, job.retryLimit + 1, secrets)
   try {
-    const result = await callPartner(deps, connector, event, jobLogger)
+    const result = await collectPartnerAnswers(answers, async () => await callPartner(deps, connector, event, jobLogger, clock))
     stopTimer()
     deps.metrics.deliveries.inc({ connector: label, outcome: 'delivered' })
-    return { kind: 'delivered', job, event, result }
+    return { kind: 'delivered', job, event, result, delivery: delivery() }
   } catch (err) {
     stopTimer()
-    const reason = errorMessage(err)
+    // adapters quote the partner's answer in their errors, and the reason reaches Odoo and the logs
+    const reason = maskSecrets(errorMessage(err), secrets)
     if (err instanceof RetryableError) {
       if (err.retryAfterSeconds && connector) deps.rateLimiter.pause(connector.code, Math.min(err.retryAfterSeconds, 3600))
       const final = number > job.retryLimit
       deps.metrics.deliveries.inc({ connector: label, outcome: final ? 'exhausted' : 'retry' })
       jobLogger().warn({ connector: label, err: reason, retry_limit: job.retryLimit }, final ? 'delivery failed; attempts exhausted' : 'delivery failed; will retry')
-      return { kind: 'failed', job, event, reason, final }
+      return { kind: 'failed', job, event, reason, final, delivery: delivery() }
     }
     deps.metrics.deliveries.inc({ connector: label, outcome: 'rejected' })
     jobLogger().error({ connector: label, err: reason }, 'delivery rejected permanently; dead-lettering')
-    return { kind: 'rejected', job, reason }
+    return { kind: 'rejected', job, reason, delivery: delivery() }
   }
 }
 
@@ -93,15 +105,22 @@ async function recordOutcomes ({ pool, jobs, logger }: DeliverDeps, outcomes: Ou
   await withTransaction(pool, async client => {
     if (delivered.length) {
       const { rows } = await client.query<{ lane_has_next: boolean }>(markFinished(delivered.map(o => o.event.id), 'delivered'))
-      const sent = delivered.map(o => writeback(o.event, 'sent', o.job.retryCount + 1, null, o.result.externalRef, o.result.details))
+      const sent = delivered.map(o => writeback(o.event, 'sent', o.job.retryCount + 1, null, o.result.externalRef, o.result.details, o.delivery))
       await jobs.insert(client, sent.map(data => ({ name: QUEUES.writeback, data })))
       if (rows.some(r => r.lane_has_next)) await client.query(notifyRelay())
     }
-    await jobs.insert(client, rejected.map(o => ({ name: QUEUES.deliverDead, data: { ...o.job.data, error: o.reason, attempt: o.job.retryCount + 1 } })))
+    await jobs.insert(client, rejected.map(o => ({ name: QUEUES.deliverDead, data: { ...o.job.data, error: o.reason, attempt: o.job.retryCount + 1, delivery: o.delivery } })))
     await jobs.complete(client, QUEUES.deliver, done)
-    // a last attempt's failure is reported by the dead-letter consumer, with the final reason
-    await jobs.insert(client, failed.filter(o => !o.final).map(o => ({ name: QUEUES.writeback, data: writeback(o.event, 'failed', o.job.retryCount + 1, o.reason, null) })))
-    for (const o of failed) await jobs.fail(client, QUEUES.deliver, [o.job.id], o.reason)
+    const retried: WritebackJob[] = []
+    for (const o of failed) {
+      // the output carries the attempt to the dead-letter job when this was the last one
+      await jobs.fail(client, QUEUES.deliver, [o.job.id], o.reason, { delivery: o.delivery })
+      if (o.final) continue // reported by the dead-letter consumer, with the final reason
+      // pg-boss draws the backoff when failing the job: read back when it is due, in this transaction
+      const next = await jobs.nextRetryAt(client, QUEUES.deliver, o.job.id)
+      retried.push(writeback(o.event, 'failed', o.job.retryCount + 1, o.reason, null, undefined, { ...o.delivery, next_retry_at: next?.toISOString() ?? null }))
+    }
+    await jobs.insert(client, retried.map(data => ({ name: QUEUES.writeback, data })))
   })
   // once recorded, one line for the batch's successes (failures were logged one by one)
   if (delivered.length) {
@@ -109,7 +128,9 @@ async function recordOutcomes ({ pool, jobs, logger }: DeliverDeps, outcomes: Ou
   }
 }
 
-async function callPartner (deps: DeliverDeps, connector: Connector | undefined, event: OutboundEventRow, logger: () => Logger) {
+/** `clock` times the partner call itself, not the wait for the connector's rate limit. */
+async function callPartner (deps: DeliverDeps, connector: Connector | undefined, event: OutboundEventRow, logger: () => Logger,
+  clock: { started: Date, ms: number }): Promise<DeliveryResult> {
   if (!connector) throw new PermanentError(`connector ${event.connector_id} no longer exists`)
   if (!connector.active) throw new PermanentError(`connector ${connector.code} is archived`)
   const adapter = adapterFor(connector.adapter)
@@ -119,7 +140,12 @@ async function callPartner (deps: DeliverDeps, connector: Connector | undefined,
     logger().debug({ connector: connector.code, wait_ms: waitMs }, 'rate limited; waiting')
     await sleep(waitMs)
   }
-  return await adapter.deliver(toEnvelope(event), connector, deliveryContext(deps, connector, event))
+  clock.started = new Date()
+  try {
+    return await adapter.deliver(toEnvelope(event), connector, deliveryContext(deps, connector, event))
+  } finally {
+    clock.ms = Date.now() - clock.started.getTime()
+  }
 }
 
 function deliveryContext ({ pool, breakers }: DeliverDeps, connector: Connector, event: OutboundEventRow): DeliveryContext {
@@ -137,6 +163,8 @@ function deliveryContext ({ pool, breakers }: DeliverDeps, connector: Connector,
 }
 
 export function writeback (event: Pick<OutboundEventRow, 'uuid' | 'correlation_id'>, status: WritebackJob['status'],
-  attempt: number, error: string | null, externalRef: string | null, details?: Record<string, unknown>): WritebackJob {
-  return { event_uuid: event.uuid, status, attempt, error, external_ref: externalRef, details: details ?? null, at: new Date().toISOString(), correlation_id: event.correlation_id }
+  attempt: number, error: string | null, externalRef: string | null, details?: Record<string, unknown>, delivery?: DeliveryAttempt): WritebackJob {
+  const job: WritebackJob = { event_uuid: event.uuid, status, attempt, error, external_ref: externalRef, details: details ?? null, at: new Date().toISOString(), correlation_id: event.correlation_id }
+  if (delivery) job.delivery = delivery
+  return job
 }

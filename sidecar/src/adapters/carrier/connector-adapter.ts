@@ -1,7 +1,7 @@
 import type { Booking } from './types.ts'
 import { toShipmentRequest } from '../../shipping/shipment-request.ts'
 import { rateShopAndBook } from '../../shipping/rate-shop.ts'
-import type { Adapter, DeliveryResult } from '../types.ts'
+import { type Adapter, type DeliveryResult, InboundFormatError } from '../types.ts'
 import type { CarrierAdapter } from './types.ts'
 
 /** What Odoo records about a booked shipment (hub_apply_results `details.shipment`). */
@@ -25,6 +25,9 @@ export function carrierConnectorAdapter (carrier: CarrierAdapter): Adapter {
     },
     async parseInbound (webhookId, body) {
       const events = await carrier.parseTracking(body)
+      // An empty history is a valid answer to "track this parcel", but a webhook is sent because something
+      // happened: one without an event is malformed, refused here (400) rather than parked in Odoo.
+      if (events.length === 0) throw new InboundFormatError(`${carrier.name} tracking webhook carries no event`)
       return { id: webhookId, type: 'shipment.tracking', correlation_id: null, data: { tracking_number: events[0]?.tracking_number ?? null, events } }
     }
   }

@@ -67,12 +67,17 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
       body, bearer: connector.secret, timeoutSeconds: connector.timeout, headers
     })
     if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.text) as unknown
-    const message = `${options.name} ${connector.code} answered HTTP ${answer.status} (${(options.describeError ?? describeJsonError)(answer)})`
+    const message = `${connector.name} answered HTTP ${answer.status} (${(options.describeError ?? describeJsonError)(answer)})`
     throw isRetryableStatus(answer.status) ? new RetryableError(message, retryAfterSeconds(answer.headers['retry-after'])) : new PermanentError(message)
   }
 
   async function evaluate<T> (schema: z.ZodType<T>, expr: jsonata.Expression, input: unknown, what: string): Promise<T> {
-    const parsed = schema.safeParse(await expr.evaluate(input))
+    // JSONata's own errors (a function given the wrong type, e.g. `events: null`) are the same finding as a
+    // shape mismatch: this body is not what the mapping describes. Left raw, a webhook would answer 500.
+    const mapped: unknown = await expr.evaluate(input).catch((err: unknown) => {
+      throw new InboundFormatError(`${options.name} ${what} does not match the mapping`, [(err as { message?: string }).message ?? String(err)], { cause: err })
+    })
+    const parsed = schema.safeParse(mapped)
     if (!parsed.success) throw new InboundFormatError(`${options.name} ${what} does not match the mapping`, parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`))
     return parsed.data
   }

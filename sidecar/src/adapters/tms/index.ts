@@ -2,6 +2,7 @@ import { PermanentError, RetryableError } from '../../errors.ts'
 import { traceHeaders } from '../../observability/trace.ts'
 import { toShipmentRequest } from '../../shipping/shipment-request.ts'
 import { callJson, endpoint, isRetryableStatus, retryAfterSeconds } from '../http-transport.ts'
+import { bearerProbe } from '../probe.ts'
 import type { Adapter } from '../types.ts'
 import { fromMilestone, toTransportOrder } from './mappers.ts'
 
@@ -18,7 +19,7 @@ export const tmsAdapter: Adapter = {
       body: toTransportOrder(req, envelope.correlation_id), bearer: connector.secret, timeoutSeconds: connector.timeout, headers: { 'idempotency-key': envelope.id, ...traceHeaders(envelope.correlation_id) }
     })
     if (answer.status < 200 || answer.status >= 300) {
-      const message = `TMS ${connector.code} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`
+      const message = `${connector.name} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`
       throw isRetryableStatus(answer.status) ? new RetryableError(message, retryAfterSeconds(answer.headers['retry-after'])) : new PermanentError(message)
     }
     const { jobId } = JSON.parse(answer.text) as { jobId?: string }
@@ -28,5 +29,7 @@ export const tmsAdapter: Adapter = {
   parseInbound (webhookId, body) {
     const event = fromMilestone(body)
     return { id: webhookId, type: 'shipment.tracking', correlation_id: null, data: { tracking_number: event.tracking_number, events: [event] } }
-  }
+  },
+  /** GET /ping with the API key: the platform answers 401 to a wrong one */
+  probe: bearerProbe('/ping')
 }

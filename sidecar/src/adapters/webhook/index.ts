@@ -1,6 +1,8 @@
 import { PermanentError, RetryableError } from '../../errors.ts'
 import { traceHeaders } from '../../observability/trace.ts'
 import { isRetryableStatus, postSigned, retryAfterSeconds } from '../http-transport.ts'
+import { signingSecrets } from '../signing.ts'
+import { signedProbe } from '../probe.ts'
 import { type Adapter, type Connector, type Envelope, InboundFormatError } from '../types.ts'
 
 /**
@@ -16,15 +18,20 @@ export const webhookAdapter: Adapter = {
       url: connector.base_url,
       body: envelope,
       messageId: envelope.id,
-      secret: connector.secret,
+      secrets: signingSecrets(connector),
       timeoutSeconds: connector.timeout,
       headers: traceHeaders(envelope.correlation_id)
     })
     if (answer.status >= 200 && answer.status < 300) return { externalRef: null }
-    const message = `webhook ${connector.code} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`
+    const message = `${connector.name} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`
     if (isRetryableStatus(answer.status)) throw new RetryableError(message, retryAfterSeconds(answer.headers['retry-after']))
     throw new PermanentError(message)
   },
+
+  // GitHub's "ping": a signed `hub.ping` envelope receivers acknowledge and otherwise ignore (docs/contract.md)
+  probe: signedProbe(null, (connector, id) => ({
+    id, type: 'hub.ping', occurred_at: new Date().toISOString(), correlation_id: id, source: { model: 'hub.connector', id: connector.id }, data: {}
+  })),
 
   parseInbound (webhookId: string, body: unknown) {
     const msg = body as { type?: unknown, correlation_id?: unknown, data?: unknown } | null

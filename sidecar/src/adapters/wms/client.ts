@@ -1,6 +1,7 @@
 import { PermanentError, RetryableError } from '../../errors.ts'
 import { traceHeaders } from '../../observability/trace.ts'
 import { postSigned } from '../http-transport.ts'
+import { signingSecrets } from '../signing.ts'
 import type { Connector } from '../types.ts'
 import { parseWmsError } from './errors.ts'
 import type { FulfilmentRequest } from './mappers.ts'
@@ -12,7 +13,7 @@ export async function createFulfilment (connector: Connector, req: FulfilmentReq
     url: new URL('v1/fulfilments', connector.base_url.endsWith('/') ? connector.base_url : `${connector.base_url}/`).href,
     body: req,
     messageId: req.request_id,
-    secret: connector.secret,
+    secrets: signingSecrets(connector),
     timeoutSeconds: connector.timeout,
     headers: traceHeaders(req.correlation_id)
   })

@@ -53,8 +53,10 @@ async function askCarrier (connector: Connector | undefined, trackingNumber: str
     const call = () => carrier.track(trackingNumber, bounded)
     const events = await (breakers ? breakers.run(connector.code, call) : call())
     const latest = [...events].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at)).at(-1)
+    // Only booked parcels are asked, so the carrier knows the label even before its first scan: an empty
+    // history (the normal answer until pickup) is `label_created`, as in Odoo, not `pending`.
     return {
-      carrier: connector.name, trackingNumber, status: finalStatus(events),
+      carrier: connector.name, trackingNumber, status: finalStatus(events, 'label_created'),
       location: latest?.location ?? null, estimatedDelivery: null, updatedAt: latest?.occurred_at ?? null
     }
   } catch (err) {

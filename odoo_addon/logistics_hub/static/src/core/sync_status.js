@@ -1,6 +1,8 @@
 /** @odoo-module **/
 import { _t } from "@web/core/l10n/translation";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+const RECORD_BADGES_FIELD = "hub_sync_badges";
+const HUB_USER_GROUP = "logistics_hub.group_hub_user";
 const SYNC_NOTIFICATION_TYPE = "logistics_hub.sync";
 function syncChannel(model, id) {
   return `logistics_hub.sync/${model}/${id}`;
@@ -39,6 +41,8 @@ function formatServerDateTime(value) {
   return parsed.isValid ? formatDateTime(parsed) : value;
 }
 export {
+  HUB_USER_GROUP,
+  RECORD_BADGES_FIELD,
   SYNC_NOTIFICATION_TYPE,
   formatServerDateTime,
   statusColor,

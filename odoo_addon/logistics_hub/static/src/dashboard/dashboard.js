@@ -25,6 +25,7 @@ class HubDashboard extends Component {
   static props = { ...standardActionServiceProps };
   setup() {
     this.orm = useService("orm");
+    this.action = useService("action");
     this.charts = [];
     this.timer = null;
     this.eventsCanvas = useRef("eventsCanvas");
@@ -74,6 +75,46 @@ class HubDashboard extends Component {
   async setPeriod(minutes) {
     this.state.minutes = minutes;
     await this.load();
+  }
+  /** The records behind a card, filtered by the server with the definition its figure was computed with. */
+  async openKpi(kpi) {
+    const action = await this.orm.call("hub.dashboard", "action_open_kpi", [kpi], { minutes: this.state.minutes });
+    await this.action.doAction(action);
+  }
+  /** Cards are buttons: Enter and Space open them from the keyboard too. */
+  onKpiKey(ev, kpi) {
+    if (ev.key !== "Enter" && ev.key !== " ") return;
+    ev.preventDefault();
+    void this.openKpi(kpi);
+  }
+  get sidecarSilent() {
+    const sidecar = this.state.stats?.sidecar;
+    return Boolean(sidecar && sidecar.state !== "live");
+  }
+  get sidecarTitle() {
+    switch (this.state.stats?.sidecar.state) {
+      case "silent":
+        return _t("The sidecar is silent");
+      case "stopped":
+        return _t("The sidecar is stopped");
+      case "never":
+        return _t("No sidecar has started yet");
+      case "unknown":
+        return _t("The sidecar cannot be checked");
+      default:
+        return _t("Sidecar running");
+    }
+  }
+  get sidecarLastBeat() {
+    const at = this.state.stats?.sidecar.last_beat_at;
+    const parsed = at ? deserializeDateTime(at) : null;
+    return parsed?.isValid ? formatDateTime(parsed) : "";
+  }
+  /** Under "Dead letters N": the period's dead events, and those delivered again since (N cannot be fewer than the difference). */
+  get deadLettersHint() {
+    const kpis = this.state.stats?.kpis;
+    if (!kpis?.dead_events) return _t("none went dead in the period");
+    return kpis.dead_cleared ? _t("%s went dead in the period, %s delivered again since", kpis.dead_events, kpis.dead_cleared) : _t("%s went dead in the period", kpis.dead_events);
   }
   get periods() {
     return PERIODS;

@@ -1,18 +1,22 @@
 /** @odoo-module **/
-import { Component, onWillUpdateProps, useState } from "@odoo/owl";
+import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { standardFieldProps } from "@web/views/fields/standard_field_props";
 import { useSyncChannel } from "../core/sync_channel";
-import { formatServerDateTime, statusColor, statusLabel } from "../core/sync_status";
+import { HUB_USER_GROUP, RECORD_BADGES_FIELD, formatServerDateTime, statusColor, statusLabel } from "../core/sync_status";
 import { SyncTimelineDialog } from "../sync_timeline/sync_timeline";
 class SyncBadgesField extends Component {
   static template = "logistics_hub.SyncBadgesField";
   static props = { ...standardFieldProps };
   setup() {
     this.dialog = useService("dialog");
-    this.state = useState({ live: null });
+    this.state = useState({ live: null, canOpen: false });
+    onWillStart(async () => {
+      this.state.canOpen = await user.hasGroup(HUB_USER_GROUP);
+    });
     useSyncChannel(
       ({ record }) => record.resId ? { model: record.resModel, id: record.resId } : null,
       (notification) => {
@@ -31,7 +35,7 @@ class SyncBadgesField extends Component {
     return this.props.record.model.root === this.props.record;
   }
   async onSyncChange({ badges }) {
-    this.state.live = badges;
+    if (this.props.name === RECORD_BADGES_FIELD) this.state.live = badges;
     const record = this.props.record;
     if (!this.isFormRecord || record.isNew || await record.isDirty()) return;
     await record.load();
@@ -45,20 +49,26 @@ class SyncBadgesField extends Component {
   }
   tooltip(badge) {
     const lines = [`${badge.connector}: ${statusLabel(badge.status)}`];
+    for (const doc of badge.documents ?? []) {
+      const ref = doc.external_ref ? " (" + doc.external_ref + ")" : "";
+      lines.push(`• ${doc.name || doc.res_model}: ${statusLabel(doc.status)}` + ref);
+    }
     if (badge.attempts) lines.push(_t("Attempts: %s", badge.attempts));
     if (badge.last_sync_at) lines.push(_t("Last sync: %s", formatServerDateTime(badge.last_sync_at)));
     if (badge.last_error) lines.push(_t("Last error: %s", badge.last_error));
     if (badge.correlation_id) lines.push(_t("Correlation id: %s", badge.correlation_id));
-    lines.push(_t("Click to see the timeline"));
+    if (this.state.canOpen) {
+      lines.push(badge.document ? _t("Click to see the timeline of %s", badge.document) : _t("Click to see the timeline"));
+    }
     return lines.join("\n");
   }
   openTimeline(badge) {
     const { record } = this.props;
-    if (!record.resId) return;
+    if (!this.state.canOpen || !record.resId) return;
     this.dialog.add(SyncTimelineDialog, {
-      resModel: record.resModel,
-      resId: record.resId,
-      recordName: String(record.data.display_name || record.data.name || ""),
+      resModel: badge.res_model ?? record.resModel,
+      resId: badge.res_id ?? record.resId,
+      recordName: String(badge.document || record.data.display_name || record.data.name || ""),
       connectorId: badge.connector_id
     });
   }

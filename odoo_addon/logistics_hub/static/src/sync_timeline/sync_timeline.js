@@ -8,7 +8,9 @@ import { useSyncChannel } from "../core/sync_channel";
 import { formatServerDateTime, statusColor, statusLabel } from "../core/sync_status";
 const EVENT_FIELDS = ["uuid", "direction", "event_type", "state", "connector_id", "correlation_id", "create_date", "relayed_at", "done_at"];
 const STATE_FIELDS = ["connector_id", "status", "attempts", "last_error", "correlation_id", "last_sync_at", "external_ref", "last_event_id"];
+const ATTEMPT_FIELDS = ["event_id", "attempt", "max_attempts", "status", "http_status", "duration_ms", "response_excerpt", "error", "attempted_at", "next_retry_at"];
 const EVENT_LIMIT = 200;
+const ATTEMPT_LIMIT = 1e3;
 const MANAGER_GROUP = "logistics_hub.group_hub_manager";
 class SyncTimelineDialog extends Component {
   static template = "logistics_hub.SyncTimelineDialog";
@@ -28,6 +30,7 @@ class SyncTimelineDialog extends Component {
       loading: true,
       events: [],
       syncStates: [],
+      attempts: [],
       isManager: false,
       connectorFilter: this.props.connectorId ?? null,
       expanded: {},
@@ -56,14 +59,35 @@ class SyncTimelineDialog extends Component {
     const only = this.state.connectorFilter;
     return only ? this.state.events.filter((e) => e.connector_id && e.connector_id[0] === only) : this.state.events;
   }
+  /** The attempts of each outbound event, first attempt first. */
+  get attemptsByEvent() {
+    const byEvent = /* @__PURE__ */ new Map();
+    for (const attempt of this.state.attempts) {
+      if (!attempt.event_id) continue;
+      const list = byEvent.get(attempt.event_id[0]) ?? byEvent.set(attempt.event_id[0], []).get(attempt.event_id[0]);
+      list.push(attempt);
+    }
+    for (const list of byEvent.values()) list.sort((a, b) => a.attempt - b.attempt);
+    return byEvent;
+  }
+  attemptsOf(event) {
+    return this.attemptsByEvent.get(event.id) ?? [];
+  }
+  /** The newest attempt of the event a sync state last reported, shown on its card. */
+  lastAttempt(syncState) {
+    return syncState.last_event_id ? this.attemptsByEvent.get(syncState.last_event_id[0])?.at(-1) : void 0;
+  }
   async load() {
     const domain = [["res_model", "=", this.props.resModel], ["res_id", "=", this.props.resId]];
-    const [events, syncStates] = await Promise.all([
+    const attemptDomain = [["event_id.res_model", "=", this.props.resModel], ["event_id.res_id", "=", this.props.resId]];
+    const [events, syncStates, attempts] = await Promise.all([
       this.orm.searchRead("hub.event", domain, EVENT_FIELDS, { order: "id desc", limit: EVENT_LIMIT }),
-      this.orm.searchRead("hub.sync.state", domain, STATE_FIELDS, { order: "connector_id, id" })
+      this.orm.searchRead("hub.sync.state", domain, STATE_FIELDS, { order: "connector_id, id" }),
+      this.orm.searchRead("hub.event.attempt", attemptDomain, ATTEMPT_FIELDS, { order: "event_id desc, attempt desc", limit: ATTEMPT_LIMIT })
     ]);
     this.state.events = events;
     this.state.syncStates = syncStates;
+    this.state.attempts = attempts;
     this.state.loading = false;
   }
   setConnectorFilter(connectorId) {
@@ -106,11 +130,33 @@ class SyncTimelineDialog extends Component {
   formatDate(value) {
     return formatServerDateTime(value);
   }
+  /** "Attempt 2 of 5" (just "Attempt 2" when the connector's limit is unknown). */
+  attemptLabel(attempt) {
+    return attempt.max_attempts ? _t("Attempt %s of %s", attempt.attempt, attempt.max_attempts) : _t("Attempt %s", attempt.attempt);
+  }
+  /** What came back: "HTTP 503", or "no answer" (timeout, network error, nothing called). */
+  answerLabel(attempt) {
+    return attempt.http_status ? `HTTP ${attempt.http_status}` : _t("no answer");
+  }
+  /** What happens after this attempt, when it is the last one reported. */
+  nextStep(attempt) {
+    if (attempt.next_retry_at) return _t("next retry at %s", this.formatDate(attempt.next_retry_at));
+    if (attempt.status === "dead") return _t("no more retries");
+    return "";
+  }
+  /** The card's line: "Attempt 2 of 5, next retry at …". */
+  attemptSummary(syncState) {
+    const last = this.lastAttempt(syncState);
+    if (!last) return "";
+    const next = syncState.status === "failed" || syncState.status === "dead" ? this.nextStep(last) : "";
+    return next ? `${this.attemptLabel(last)}, ${next}` : this.attemptLabel(last);
+  }
   directionLabel(event) {
     return event.direction === "out" ? _t("Outbound") : _t("Inbound");
   }
 }
 export {
+  ATTEMPT_FIELDS,
   EVENT_FIELDS,
   MANAGER_GROUP,
   STATE_FIELDS,

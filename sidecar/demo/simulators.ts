@@ -1,0 +1,68 @@
+import { createServer } from 'node:net'
+import { CarrierSimulator } from '../simulators/carrier/server.ts'
+import { TmsSimulator } from '../simulators/tms/server.ts'
+import { WmsSimulator } from '../simulators/wms/server.ts'
+import { DEMO_CONNECTORS, type SimulatorName } from './partners.ts'
+import type { DemoSettings } from './settings.ts'
+
+export interface RunningSimulators {
+  /** where each simulator listens (for people and curl) */
+  listening: Record<SimulatorName, string>
+  /** how the sidecar reaches each one: the connectors' base URLs */
+  baseUrls: Record<SimulatorName, string>
+  stop: () => Promise<void>
+}
+
+/**
+ * The four partner simulators with the settings the seeded connectors expect: every request from the
+ * hub must carry the demo secret (signature or API key), and every callback goes to the sidecar's
+ * /hooks/<code> of the connector that answers for that simulator, signed with the same secret.
+ */
+export async function startDemoSimulators (s: DemoSettings): Promise<RunningSimulators> {
+  const secret = s.HUB_DEMO_SECRET
+  const callback = (sim: SimulatorName) => {
+    const code = DEMO_CONNECTORS.find(c => c.simulator === sim)!.code
+    return { callbackUrl: `${s.HUB_DEMO_SIDECAR_URL.replace(/\/$/, '')}/hooks/${code}`, callbackSecret: secret }
+  }
+  const sims = {
+    wms: new WmsSimulator({ secret, ...callback('wms'), autoConfirm: true, confirmDelayMs: s.WMS_CONFIRM_DELAY_MS }),
+    parcelfast: new CarrierSimulator({ dialect: 'parcelfast', apiKey: secret, ...callback('parcelfast') }),
+    swiftpost: new CarrierSimulator({ dialect: 'swiftpost', apiKey: secret, ...callback('swiftpost') }),
+    tms: new TmsSimulator({ apiKey: secret, ...callback('tms') })
+  }
+  const ports: Record<SimulatorName, number> = { wms: s.WMS_PORT, parcelfast: s.PARCELFAST_PORT, swiftpost: s.SWIFTPOST_PORT, tms: s.TMS_PORT }
+  const started: Array<{ stop: () => Promise<void> }> = []
+  const stop = async () => { await Promise.allSettled(started.map(sim => sim.stop())) }
+  const listening = {} as Record<SimulatorName, string>
+  const baseUrls = {} as Record<SimulatorName, string>
+  try {
+    for (const name of Object.keys(sims) as SimulatorName[]) {
+      const url = await listen(sims[name], ports[name], s.HOST, name)
+      started.push(sims[name])
+      const port = new URL(url).port // the port actually bound (0 = any free port, in tests)
+      listening[name] = `http://${s.HOST}:${port}`
+      baseUrls[name] = `http://${s.HUB_DEMO_PARTNER_HOST}:${port}`
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { listening, baseUrls, stop }
+}
+
+/**
+ * A busy port is the likeliest first-run problem (another demo still running). The simulators' own
+ * servers have no error listener while starting (a bind failure would be an uncaught exception), so
+ * the port is tried first and the message says which setting moves it.
+ */
+async function listen (sim: { start: (port: number, host: string) => Promise<string> }, port: number, host: string, name: string): Promise<string> {
+  if (port !== 0) {
+    const problem = await new Promise<string | null>(resolve => {
+      const probe = createServer()
+      probe.once('error', err => resolve(err.message))
+      probe.listen(port, host, () => probe.close(() => resolve(null)))
+    })
+    if (problem) throw new Error(`the ${name} simulator cannot listen on ${host}:${port} (${problem}); stop what uses it or set ${name.toUpperCase()}_PORT`)
+  }
+  return await sim.start(port, host)
+}
