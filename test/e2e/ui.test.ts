@@ -203,9 +203,9 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     const preview = page.locator('.o_field_widget[name="replay_preview"]')
     await preview.waitFor()
     assert.match(await preview.textContent() ?? '', /"type": "picking\.ready"/)
-    const [{ event_id: [deadEventId] }] = await rpc.executeKw<Array<{ event_id: [number, string] }>>('hub.exception', 'read', [[exception!.id], ['event_id']])
-    const [{ uuid: deadUuid }] = await rpc.executeKw<Array<{ uuid: string }>>('hub.event', 'read', [[deadEventId], ['uuid']])
-    assert.match(await preview.textContent() ?? '', new RegExp(`"id": "${deadUuid}"`), 'a retry repeats the request key of the event it re-sends')
+    const [withEvent] = await rpc.executeKw<Array<{ event_id: [number, string] }>>('hub.exception', 'read', [[exception!.id], ['event_id']])
+    const [deadEvent] = await rpc.executeKw<Array<{ uuid: string }>>('hub.event', 'read', [[withEvent!.event_id[0]], ['uuid']])
+    assert.match(await preview.textContent() ?? '', new RegExp(`"id": "${deadEvent!.uuid}"`), 'a retry repeats the request key of the event it re-sends')
     await shot('06-workbench-form')
 
     await page.locator('button[name="action_retry"]').click()
