@@ -144,7 +144,7 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     await dialog.waitFor()
     const rows = dialog.locator('.o_hub_timeline_event')
     await waitFor('three events in the timeline', async () => await rows.count() === 3)
-    const described = await rows.evaluateAll(els => els.map(el => `${(el as HTMLElement).dataset.direction}:${el.querySelector('.o_hub_event_type')!.textContent}:${(el as HTMLElement).dataset.state}`))
+    const described = await rows.evaluateAll(els => els.map(el => `${(el as HTMLElement).dataset.direction}:${(el as HTMLElement).dataset.eventType}:${(el as HTMLElement).dataset.state}`))
     // Callbacks may be applied in either order; a late "picked" is stored as ignored.
     assert.equal(described.at(-1), 'out:picking.ready:delivered')
     assert.deepEqual(described.slice(0, 2).sort(), ['in:fulfilment.packed:applied', described.includes('in:fulfilment.picked:ignored') ? 'in:fulfilment.picked:ignored' : 'in:fulfilment.picked:applied'].sort())

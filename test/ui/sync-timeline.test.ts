@@ -9,7 +9,7 @@ const CARRIER: [number, string] = [2, 'Carrier']
 
 function event (id: number, extra: Record<string, unknown> = {}) {
   return {
-    id, uuid: `uuid-${id}`, direction: 'out', event_type: 'picking.ready', state: 'delivered', connector_id: WMS,
+    id, uuid: `uuid-${id}`, direction: 'out', event_type: 'picking.ready', event_type_label: 'Delivery ready', state: 'delivered', connector_id: WMS,
     correlation_id: 'corr-1', create_date: `2026-11-23 16:0${id}:00`, relayed_at: false, done_at: `2026-11-23 16:0${id}:02`, ...extra
   }
 }
@@ -26,7 +26,7 @@ function attempt (id: number, event: [number, string], number: number, extra: Re
 function serverFor (env: TestEnv) {
   const data = {
     events: [
-      event(3, { direction: 'in', event_type: 'fulfilment.packed', state: 'applied' }),
+      event(3, { direction: 'in', event_type: 'fulfilment.packed', event_type_label: 'Packed by the warehouse', state: 'applied' }),
       event(2, { connector_id: CARRIER, state: 'dead', event_type: 'picking.done' }),
       event(1)
     ],
@@ -88,7 +88,8 @@ describe('integration timeline dialog', () => {
 
     assert.deepEqual(rows(target).map(r => [r.dataset.eventId, r.dataset.direction, r.dataset.state]),
       [['3', 'in', 'applied'], ['2', 'out', 'dead'], ['1', 'out', 'delivered']])
-    assert.equal(text(rows(target)[0]!.querySelector('.o_hub_event_type')), 'fulfilment.packed')
+    assert.equal(text(rows(target)[0]!.querySelector('.o_hub_event_type')), 'Packed by the warehouse', 'event types by their names')
+    assert.equal(rows(target)[0]!.dataset.eventType, 'fulfilment.packed')
     assert.equal(text(rows(target)[0]!.querySelector('.o_hub_event_state')), 'Applied')
     assert.match(text(rows(target)[1]!), /correlation corr-1/)
 

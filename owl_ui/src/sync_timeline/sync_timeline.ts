@@ -13,6 +13,8 @@ export interface TimelineEvent {
   uuid: string
   direction: 'out' | 'in'
   event_type: string
+  /** what people call it ("Delivery ready"); the technical type stays in data-event-type */
+  event_type_label: string
   state: string
   connector_id: Many2one
   correlation_id: string | false
@@ -49,7 +51,7 @@ export interface TimelineAttempt {
   next_retry_at: string | false
 }
 
-export const EVENT_FIELDS = ['uuid', 'direction', 'event_type', 'state', 'connector_id', 'correlation_id', 'create_date', 'relayed_at', 'done_at']
+export const EVENT_FIELDS = ['uuid', 'direction', 'event_type', 'event_type_label', 'state', 'connector_id', 'correlation_id', 'create_date', 'relayed_at', 'done_at']
 export const STATE_FIELDS = ['connector_id', 'status', 'attempts', 'last_error', 'correlation_id', 'last_sync_at', 'external_ref', 'last_event_id']
 export const ATTEMPT_FIELDS = ['event_id', 'attempt', 'max_attempts', 'status', 'http_status', 'duration_ms', 'response_excerpt', 'error', 'attempted_at', 'next_retry_at']
 const EVENT_LIMIT = 200

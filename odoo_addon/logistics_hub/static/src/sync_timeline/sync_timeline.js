@@ -6,7 +6,7 @@ import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { useSyncChannel } from "../core/sync_channel";
 import { formatServerDateTime, statusColor, statusLabel } from "../core/sync_status";
-const EVENT_FIELDS = ["uuid", "direction", "event_type", "state", "connector_id", "correlation_id", "create_date", "relayed_at", "done_at"];
+const EVENT_FIELDS = ["uuid", "direction", "event_type", "event_type_label", "state", "connector_id", "correlation_id", "create_date", "relayed_at", "done_at"];
 const STATE_FIELDS = ["connector_id", "status", "attempts", "last_error", "correlation_id", "last_sync_at", "external_ref", "last_event_id"];
 const ATTEMPT_FIELDS = ["event_id", "attempt", "max_attempts", "status", "http_status", "duration_ms", "response_excerpt", "error", "attempted_at", "next_retry_at"];
 const EVENT_LIMIT = 200;
