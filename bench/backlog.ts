@@ -17,6 +17,19 @@ const list = (value: string | undefined, fallback: number[]) => value ? value.sp
 const SIZES = list(process.env.BENCH_BACKLOG_SIZES, FULL ? [1000, 10_000, 50_000, 200_000] : [1000, 10_000, 50_000])
 const PROCESSES = list(process.env.BENCH_BACKLOG_PROCESSES, FULL ? [1, 2, 4] : [1, 2])
 
+const STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1'
+
+/** The statements PostgreSQL spent the drain on, per delivered event (pg_stat_statements). */
+async function printStatements (pool: pg.Pool, events: number): Promise<void> {
+  const { rows } = await pool.query<{ calls: string, ms: number, query: string }>(
+    `SELECT calls, total_exec_time AS ms, regexp_replace(query, '\\s+', ' ', 'g') AS query FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 12`)
+  const total = rows.reduce((sum, r) => sum + r.ms, 0)
+  for (const r of rows) {
+    console.log(`      ${fmt(Number(r.calls) / events, 2).padStart(6)} calls/event ${fmt(1000 * r.ms / events, 0).padStart(5)} us/event ${fmt(100 * r.ms / total, 0).padStart(3)}%  ${r.query.slice(0, 110)}`)
+  }
+}
+
 async function commitBurst (pool: pg.Pool, connectorId: number, n: number): Promise<void> {
   for (let done = 0; done < n; done += 50_000) {
     const ids = Array.from({ length: Math.min(50_000, n - done) }, () => randomUUID())
@@ -42,6 +55,7 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
       await until(() => partner.received.size === 10) // processes up and warm
       partner.received.clear()
       const port = new URL(databaseUrl).port
+      if (STATEMENTS) await pool.query('SELECT pg_stat_statements_reset()')
       const cpu0 = { machine: machineCpuMs(), pg: postgresCpuMs(port), sidecars: sidecars.map(s => processCpuMs(s.pid)), self: process.cpuUsage() }
       const t0 = performance.now()
       await commitBurst(pool, c.id, size)
@@ -61,6 +75,7 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
       const scale = processes > 1 ? `, ${fmt(rate / rates.get(`1:${size}`)!, 2)}x one process` : ''
       console.log(`  ${processes} process(es), ${String(size).padStart(7)} events: ${fmt(seconds).padStart(6)} s, ${fmt(rate, 0).padStart(6)} events/s (${fmt(flat, 2)}x the ${SIZES[0]}-event rate${scale}); peak RSS ${rss.map(r => fmt(r, 0)).join(' / ')} MiB`)
       console.log(`  ${' '.repeat(String(processes).length)}              ${cpu}`)
+      if (STATEMENTS) await printStatements(pool, size)
     }
   }
   await partner.close()

@@ -19,7 +19,9 @@ const freePort = () => new Promise<number>(resolve => { const s = createServer()
 const work = await mkdtemp(join(tmpdir(), 'hub-bench-'))
 await chmod(work, 0o755)
 const port = await freePort()
-const postgres = new EmbeddedPostgres({ databaseDir: join(work, 'pg'), port, user: 'postgres', password: 'postgres', persistent: false, createPostgresUser: true, onLog: () => {}, onError: () => {} })
+const postgres = new EmbeddedPostgres({ databaseDir: join(work, 'pg'), port, user: 'postgres', password: 'postgres', persistent: false, createPostgresUser: true, onLog: () => {}, onError: () => {},
+  // BENCH_PG_STATEMENTS=1: bench backlog also prints what PostgreSQL spends its time on, per event
+  postgresFlags: process.env.BENCH_PG_STATEMENTS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : [] })
 await postgres.initialise()
 await postgres.start()
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, PostgreSQL (embedded) on port ${port}\n`)
@@ -29,6 +31,7 @@ async function database (name: string): Promise<string> {
   const url = `postgresql://postgres:postgres@127.0.0.1:${port}/${name}`
   const pool = new pg.Pool({ connectionString: url, max: 1 })
   await pool.query(await readFile(new URL('../test/fixtures/hub_schema.sql', import.meta.url), 'utf8'))
+  if (process.env.BENCH_PG_STATEMENTS === '1') await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
   await pool.end()
   return url
 }
