@@ -1,30 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { RetryableError } from '../errors.ts'
 import { type HttpAnswer, callJson, endpoint, postSigned } from './http-transport.ts'
-import type { Connector } from './types.ts'
+import type { Connector, Probe, ProbeResult } from './types.ts'
 
 /**
  * "Test connection" (POST /admin/connectors/:code/test): one authenticated call that changes nothing at
  * the partner, so a wrong secret or API key fails the test instead of the first real delivery. Messages
  * are read by people in Odoo: they say what to check, never a stack trace or a library's wording.
  */
-export interface ProbeResult {
-  ok: boolean
-  /** the partner's HTTP status; null when it did not answer */
-  status: number | null
-  latency_ms: number
-  message: string
-  /** rate shopping: the verdict of each carrier it shops among */
-  carriers?: Array<ProbeResult & { code: string, name: string }>
-}
-
-export interface ProbeContext {
-  /** active carrier connectors with their probes (what a rate-shopping connector books with) */
-  carriers: () => Promise<Array<{ connector: Connector, probe: Probe | undefined }>>
-}
-
-export type Probe = (connector: Connector, context: ProbeContext) => Promise<ProbeResult>
-
 /** How the partner authenticates us: its refusal is then worded after what the person must check. */
 export type Credential = 'signature' | 'api_key'
 

@@ -1,7 +1,7 @@
 import { carrierConnectorAdapter } from './carrier/connector-adapter.ts'
 import type { CarrierAdapter } from './carrier/types.ts'
 import { parcelfast, parcelfastProbe } from './parcelfast/index.ts'
-import type { Probe } from './probe.ts'
+import type { Probe } from './types.ts'
 import { rateShopAdapter } from './rate-shop/index.ts'
 import { swiftpost, swiftpostProbe } from './swiftpost/index.ts'
 import { tmsAdapter } from './tms/index.ts'

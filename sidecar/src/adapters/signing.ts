@@ -16,8 +16,19 @@ export function signatureHeader (secrets: string[], messageId: string, at: Date,
   return secrets.map(secret => new Webhook(secret).sign(messageId, at, payload)).join(' ')
 }
 
-/** The verified payload of a message signed by any of `secrets`; throws WebhookVerificationError otherwise. */
+/** Unix seconds, digits only: what the Standard Webhooks spec sends and what we sign (http-transport.ts). */
+const TIMESTAMP = /^[0-9]{1,12}$/
+
+/**
+ * The verified payload of a message signed by any of `secrets`; throws WebhookVerificationError otherwise.
+ * The timestamp is checked strictly first: standardwebhooks reads it with parseInt, which stops at the
+ * first non-digit, so `1700000000junk` would verify with the signature of `1700000000`.
+ */
 export function verifyWithAny (secrets: string[], raw: string, headers: Record<string, string>): unknown {
+  const timestamp = headers['webhook-timestamp']
+  if (typeof timestamp === 'string' && !TIMESTAMP.test(timestamp)) {
+    throw new WebhookVerificationError('Invalid message timestamp')
+  }
   let refusal: unknown = new WebhookVerificationError('No matching signature found')
   for (const secret of secrets) {
     try {

@@ -1,6 +1,5 @@
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 import type { Carrier, CarrierRule } from '../shipping/rate-shop.ts'
-import type { Probe } from './probe.ts'
 
 /** A connector row of `hub_connector` (docs/contract.md). */
 export interface Connector {
@@ -56,6 +55,24 @@ export interface InboundMessage {
   correlation_id: string | null
   data: Record<string, unknown>
 }
+
+/** What "Test connection" (adapters/probe.ts) answers. */
+export interface ProbeResult {
+  ok: boolean
+  /** the partner's HTTP status; null when it did not answer */
+  status: number | null
+  latency_ms: number
+  message: string
+  /** rate shopping: the verdict of each carrier it shops among */
+  carriers?: Array<ProbeResult & { code: string, name: string }>
+}
+
+export interface ProbeContext {
+  /** active carrier connectors with their probes (what a rate-shopping connector books with) */
+  carriers: () => Promise<Array<{ connector: Connector, probe: Probe | undefined }>>
+}
+
+export type Probe = (connector: Connector, context: ProbeContext) => Promise<ProbeResult>
 
 /**
  * The one seam between the hub and an external system (after Karrio's connectors): each system has its

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import type { ProbeContext, ProbeResult } from '../adapters/probe.ts'
+import type { ProbeContext, ProbeResult } from '../adapters/types.ts'
 import { CARRIER_ADAPTERS, adapterFor } from '../adapters/registry.ts'
 import type { Connector } from '../adapters/types.ts'
 import { activeConnectorByCode, activeConnectorsByAdapters } from '../db/connector-plans.ts'
@@ -9,8 +9,11 @@ import type { Logger } from '../observability/logger.ts'
 
 export interface AdminDeps { pool: Pool, adminToken: string | undefined, logger: Logger }
 
+/** Only `Authorization: Bearer <token>` (RFC 6750): the bare token or another scheme is refused. */
 function tokenMatches (header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer /, '') ?? '')
+  const bearer = /^Bearer +(\S+) *$/i.exec(header ?? '')
+  if (!bearer) return false
+  const given = Buffer.from(bearer[1]!)
   const expected = Buffer.from(token)
   return given.length === expected.length && timingSafeEqual(given, expected)
 }
@@ -25,7 +28,7 @@ function tokenMatches (header: string | undefined, token: string): boolean {
 export function registerAdminRoutes (app: FastifyInstance, { pool, adminToken, logger }: AdminDeps): void {
   app.post<{ Params: { code: string } }>('/admin/connectors/:code/test', async (req, reply) => {
     if (!adminToken) return await reply.code(503).send({ error: 'admin_disabled', message: 'set HUB_ADMIN_TOKEN to enable the admin API' })
-    if (!tokenMatches(req.headers.authorization, adminToken)) return await reply.code(401).send({ error: 'unauthorized', message: 'bad admin token' })
+    if (!tokenMatches(req.headers.authorization, adminToken)) return await reply.code(401).header('www-authenticate', 'Bearer realm="logistics-hub-admin"').send({ error: 'unauthorized', message: 'expected Authorization: Bearer <HUB_ADMIN_TOKEN>' })
     const { rows: [connector] } = await pool.query<Connector>(activeConnectorByCode(req.params.code))
     if (!connector) return await reply.code(404).send({ error: 'unknown_connector', message: `no active connector ${req.params.code}` })
     return await reply.send(await testConnector(connector, pool, logger))

@@ -1,6 +1,4 @@
-import { InboundFormatError } from '../types.ts'
-import type { Adapter } from '../types.ts'
-import type { ProbeContext, ProbeResult } from '../probe.ts'
+import { type Adapter, InboundFormatError, type ProbeContext, type ProbeResult } from '../types.ts'
 import { shipmentDetails } from '../carrier/connector-adapter.ts'
 import { toShipmentRequest } from '../../shipping/shipment-request.ts'
 import { rateShopAndBook } from '../../shipping/rate-shop.ts'
