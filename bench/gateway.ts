@@ -37,9 +37,61 @@ async function seed (odoo: OdooClient): Promise<{ partner: number, clientId: str
   }))])
   await odoo.executeKw('sale.order', 'action_confirm', [orders])
   const clientRecord = await odoo.executeKw<number>('hub.api.client', 'create', [{ name: `Bench ${tag}`, partner_id: partner, scopes: 'orders:read shipments:read' }])
-  const action = await odoo.executeKw<{ res_id: number }>('hub.api.client', 'action_generate_secret', [[clientRecord]])
-  const [shown] = await odoo.executeKw<Array<{ client_identifier: string, secret: string }>>('hub.api.client.secret', 'read', [[action.res_id], ['client_identifier', 'secret']])
-  return { partner, clientId: shown!.client_identifier, secret: shown!.secret }
+  const action = await odoo.executeKw<{ context: Record<string, unknown> }>('hub.api.client', 'action_generate_secret', [[clientRecord]])
+  // the dialog is never saved: filled, as the web client fills it, by an onchange in the action's context
+  const { value: shown } = await odoo.executeKw<{ value: { client_identifier: string, secret: string } }>('hub.api.client.secret', 'onchange',
+    [[], {}, [], { client_identifier: {}, secret: {} }], { context: action.context })
+  return { partner, clientId: shown.client_identifier, secret: shown.secret }
+}
+
+/** Client A's flood (issue 14.1): aliased nested lists, each document within the alias, cost and backend-call limits. */
+const FLOOD = `{ ${Array.from({ length: 15 }, (_, i) => `o${i}: orders(first: 20) { nodes { number lines { quantity } } }`).join(' ')} }`
+const FLOODERS = 8
+
+async function timedRuns (runs: number, once: () => Promise<void>): Promise<number[]> {
+  const timings: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    await once()
+    timings.push(performance.now() - t)
+  }
+  return timings
+}
+
+/**
+ * B's simple `order(id)` alone, then while A keeps FLOODERS flood documents in flight: with a per-caller
+ * budget on Odoo calls and round-robin between callers, B's latency should barely depend on A's load.
+ * B's token request is timed under the same load (it must never wait for Odoo slots).
+ */
+export async function benchFairness (url: string, a: { clientId: string, secret: string }, b: { clientId: string, secret: string }): Promise<void> {
+  const [tokenA, tokenB] = [await tokenFor(url, a), await tokenFor(url, b)]
+  const first = await gql(url, tokenB, '{ orders(first: 1) { nodes { id } } }')
+  const query = `{ order(id: ${JSON.stringify(first.body.data.orders.nodes[0].id)}) { number status } }`
+  // failures are counted, not thrown: without a budget the flood can make Odoo refuse calls (that is a result)
+  const failed = { a: 0, b: 0 }
+  const askB = async (): Promise<void> => {
+    const res = await gql(url, tokenB, query)
+    if (res.status !== 200 || res.body.errors) failed.b++
+  }
+  const alone = await timedRuns(RUNS * 2, askB)
+  if (failed.b) throw new Error(`B failed ${failed.b} times without any load`)
+  let flooding = true
+  const flood = Array.from({ length: FLOODERS }, async () => {
+    while (flooding) {
+      const res = await gql(url, tokenA, FLOOD)
+      if (res.status !== 200 || res.body.errors) failed.a++
+    }
+  })
+  try {
+    const loaded = await timedRuns(RUNS * 2, askB)
+    const tokens = await timedRuns(RUNS, async () => { await tokenFor(url, b) })
+    report('B order(id) p50 while A floods (ref: B alone)', percentile(loaded, 50), percentile(alone, 50), 'ms', 'lower')
+    report('B order(id) p99 while A floods (ref: B alone)', percentile(loaded, 99), percentile(alone, 99), 'ms', 'lower')
+    console.log(`  (B token request p99 while A floods: ${fmt(percentile(tokens, 99))} ms; B failed ${failed.b}/${loaded.length}, A failed ${failed.a}; A: ${FLOODERS} concurrent documents of 15 aliased nested lists)`)
+  } finally {
+    flooding = false
+    await Promise.all(flood)
+  }
 }
 
 /** The reference: what a careful engineer writes by hand, one call per model level. */
@@ -65,7 +117,10 @@ export async function benchGateway (): Promise<void> {
   const admin = new OdooClient({ url: odooUrl, db, user: 'admin', password: 'admin' })
   try { await admin.version() } catch { console.log(`gateway benchmark: skipped (no Odoo at ${odooUrl}; see bench/gateway.ts)`); return }
   const { partner, clientId, secret } = await seed(admin)
-  const sidecar = createSidecar(loadConfig({ DATABASE_URL: databaseUrl, ODOO_URL: odooUrl, ODOO_DB: db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', PORT: '0', HUB_GATEWAY_DEFAULT_RATE_LIMIT: '0' }), createLogger('silent'))
+  const other = await seed(admin)
+  const sidecar = createSidecar(loadConfig({ DATABASE_URL: databaseUrl, ODOO_URL: odooUrl, ODOO_DB: db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', PORT: '0', HUB_GATEWAY_DEFAULT_RATE_LIMIT: '0',
+    // e.g. a huge per-caller budget shows the behaviour without one
+    ...Object.fromEntries(['HUB_GATEWAY_ODOO_CONCURRENCY', 'HUB_GATEWAY_ODOO_CONCURRENCY_PER_CALLER'].flatMap(k => process.env[k] ? [[k, process.env[k]!]] : [])) }), createLogger('silent'))
   await sidecar.start()
   const url = `http://127.0.0.1:${sidecar.port()}`
   const rpcs = countRpcs()
@@ -94,6 +149,7 @@ export async function benchGateway (): Promise<void> {
     report(`gateway nested query, ${ORDERS} orders (p50)`, percentile(timings, 50), percentile(reference, 50), 'ms', 'lower')
     report(`gateway nested query, ${ORDERS} orders (p99)`, percentile(timings, 99), percentile(reference, 99), 'ms', 'lower')
     console.log(`  (Odoo RPCs per query: gateway ${perQuery}, hand-batched ${referenceRpcs}; ${RUNS} runs each; p50 ${fmt(percentile(timings, 50))} ms)`)
+    await benchFairness(url, { clientId, secret }, other)
   } finally {
     await sidecar.stop()
   }

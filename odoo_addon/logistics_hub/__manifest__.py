@@ -2,7 +2,7 @@
     "name": "Logistics Hub",
     "summary": "Transactional outbox, partner sync status and inbound fulfilment "
     "for carriers, warehouses and other logistics partners",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Inventory/Delivery",
     "license": "LGPL-3",
     "depends": ["sale_management", "sale_stock", "stock", "stock_delivery", "account", "mail", "bus"],

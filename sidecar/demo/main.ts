@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { OdooRpcError, OdooUnavailableError, errorMessage } from '../src/errors.ts'
 import { OdooClient } from '../src/odoo/rpc.ts'
-import { DEMO_CONNECTORS, type SimulatorName } from './partners.ts'
+import { DEMO_CONNECTORS, type SimulatorName, demoSecret } from './partners.ts'
 import { type SeedReport, seedDemo } from './seed.ts'
 import { type DemoSettings, loadDemoSettings } from './settings.ts'
 import { startDemoSimulators } from './simulators.ts'
@@ -38,9 +38,10 @@ function explain (err: unknown, s: DemoSettings): Error {
 }
 
 function printReady (s: DemoSettings, listening: Record<SimulatorName, string>, report: SeedReport): void {
-  say('Partner simulators (secret and API key: HUB_DEMO_SECRET):')
+  say('Partner simulators (each connector\'s secret and API key is derived from HUB_DEMO_SECRET and its code):')
   for (const c of DEMO_CONNECTORS.filter(c => c.simulator)) {
     say(`  ${c.name.padEnd(10)} ${listening[c.simulator!].padEnd(24)} connector ${c.code.padEnd(10)} callbacks to ${s.HUB_DEMO_SIDECAR_URL.replace(/\/$/, '')}/hooks/${c.code}`)
+    say(`  ${''.padEnd(10)} secret ${demoSecret(s.HUB_DEMO_SECRET, c.code)}`)
   }
   say(`Seeded into Odoo ${s.ODOO_URL} (database ${s.ODOO_DB}):`)
   if (report.created.length) say(`  created: ${report.created.join('; ')}`)

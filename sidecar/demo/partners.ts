@@ -2,7 +2,18 @@
  * The demo's partners as data: the connectors and routes `npm run demo` keeps in Odoo, and which
  * simulator answers for each. docker-compose.yml runs the same command, so it cannot disagree.
  */
+import { createHmac } from 'node:crypto'
+
 export type SimulatorName = 'wms' | 'parcelfast' | 'swiftpost' | 'tms'
+
+/**
+ * Each demo connector's secret (and API key), derived from HUB_DEMO_SECRET and its code: the hub refuses
+ * one secret on two connectors (a message signed for one would be accepted by the other), so the demo
+ * needs one per connector, yet both the seeding and the simulators must find the same value.
+ */
+export function demoSecret (demoSecret: string, code: string): string {
+  return `whsec_${createHmac('sha256', demoSecret).update(code).digest().subarray(0, 24).toString('base64')}`
+}
 
 export interface DemoRoute { event_type: string, carrier_rule: 'cheapest' | 'fastest', filter_domain: string | false }
 

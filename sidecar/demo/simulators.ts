@@ -2,7 +2,7 @@ import { createServer } from 'node:net'
 import { CarrierSimulator } from '../simulators/carrier/server.ts'
 import { TmsSimulator } from '../simulators/tms/server.ts'
 import { WmsSimulator } from '../simulators/wms/server.ts'
-import { DEMO_CONNECTORS, type SimulatorName } from './partners.ts'
+import { DEMO_CONNECTORS, type SimulatorName, demoSecret } from './partners.ts'
 import type { DemoSettings } from './settings.ts'
 
 export interface RunningSimulators {
@@ -19,16 +19,15 @@ export interface RunningSimulators {
  * /hooks/<code> of the connector that answers for that simulator, signed with the same secret.
  */
 export async function startDemoSimulators (s: DemoSettings): Promise<RunningSimulators> {
-  const secret = s.HUB_DEMO_SECRET
-  const callback = (sim: SimulatorName) => {
-    const code = DEMO_CONNECTORS.find(c => c.simulator === sim)!.code
-    return { callbackUrl: `${s.HUB_DEMO_SIDECAR_URL.replace(/\/$/, '')}/hooks/${code}`, callbackSecret: secret }
-  }
+  const codeOf = (sim: SimulatorName) => DEMO_CONNECTORS.find(c => c.simulator === sim)!.code
+  const secret = (sim: SimulatorName) => demoSecret(s.HUB_DEMO_SECRET, codeOf(sim))
+  const callback = (sim: SimulatorName) =>
+    ({ callbackUrl: `${s.HUB_DEMO_SIDECAR_URL.replace(/\/$/, '')}/hooks/${codeOf(sim)}`, callbackSecret: secret(sim) })
   const sims = {
-    wms: new WmsSimulator({ secret, ...callback('wms'), autoConfirm: true, confirmDelayMs: s.WMS_CONFIRM_DELAY_MS }),
-    parcelfast: new CarrierSimulator({ dialect: 'parcelfast', apiKey: secret, ...callback('parcelfast') }),
-    swiftpost: new CarrierSimulator({ dialect: 'swiftpost', apiKey: secret, ...callback('swiftpost') }),
-    tms: new TmsSimulator({ apiKey: secret, ...callback('tms') })
+    wms: new WmsSimulator({ secret: secret('wms'), ...callback('wms'), autoConfirm: true, confirmDelayMs: s.WMS_CONFIRM_DELAY_MS }),
+    parcelfast: new CarrierSimulator({ dialect: 'parcelfast', apiKey: secret('parcelfast'), ...callback('parcelfast') }),
+    swiftpost: new CarrierSimulator({ dialect: 'swiftpost', apiKey: secret('swiftpost'), ...callback('swiftpost') }),
+    tms: new TmsSimulator({ apiKey: secret('tms'), ...callback('tms') })
   }
   const ports: Record<SimulatorName, number> = { wms: s.WMS_PORT, parcelfast: s.PARCELFAST_PORT, swiftpost: s.SWIFTPOST_PORT, tms: s.TMS_PORT }
   const started: Array<{ stop: () => Promise<void> }> = []

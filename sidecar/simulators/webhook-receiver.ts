@@ -18,7 +18,7 @@ export class WebhookReceiver {
   readonly pings: string[] = []
   #server: Server
 
-  constructor (private readonly secret: string) {
+  constructor (readonly secret: string) {
     this.#server = createServer((req, res) => {
       void (async () => {
         const body = await readBody(req)

@@ -56,6 +56,14 @@ const settings = z.object({
   HUB_BREAKER_RESET_MS: z.coerce.number().int().min(100).default(30_000),
   /** bearer token Odoo uses for the admin API (connection tests); the admin API is off when unset */
   HUB_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** failed credential attempts (POST /oauth/token, admin API) per minute from one address before it gets 429 + Retry-After; 0 = off */
+  HUB_AUTH_FAILURES_PER_SOURCE: z.coerce.number().int().min(0).default(10),
+  /** failed attempts per minute against one client id (or the admin token) before addresses that have not authenticated as it get 429; 0 = off */
+  HUB_AUTH_FAILURES_PER_CLIENT: z.coerce.number().int().min(0).default(30),
+  /** serve /metrics on this separate port (on HOST) instead of PORT; keep it unpublished. With neither this nor the token, /metrics answers loopback callers only */
+  HUB_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** bearer token Prometheus sends for /metrics (Authorization: Bearer ...; Prometheus `authorization` / `bearer_token_file`) */
+  HUB_METRICS_TOKEN: z.string().min(16).optional(),
   /** seconds between liveness beats in hub_sidecar.heartbeat; Odoo calls a replica silent after 3 missed beats (at least 60 s) */
   HUB_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   /** reconciliation schedule (cron, UTC) and the age at which each kind of gap counts as drift */
@@ -86,6 +94,8 @@ const settings = z.object({
   HUB_JWT_KEY_ROTATION_DAYS: z.coerce.number().int().min(0).default(90),
   /** introspection (__schema, __type) is refused unless enabled */
   HUB_GATEWAY_INTROSPECTION: z.stringbool().default(false),
+  /** API client ids (comma-separated) of the federation router: they get `_service { sdl }` while introspection is off */
+  HUB_GATEWAY_SDL_CLIENTS: z.string().default(''),
   /** GraphiQL on GET /graphql (useful only with introspection) */
   HUB_GATEWAY_GRAPHIQL: z.stringbool().default(false),
   /** only registered (persisted) operations run */
@@ -102,6 +112,12 @@ const settings = z.object({
   HUB_GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   /** lexical tokens per document (parsing stops beyond) */
   HUB_GATEWAY_MAX_TOKENS: z.coerce.number().int().min(10).default(2000),
+  /** planned Odoo calls per operation: each (aliased) root field and each nested object or list field of it counts one */
+  HUB_GATEWAY_MAX_BACKEND_CALLS: z.coerce.number().int().min(1).default(40),
+  /** Odoo calls one caller (API client, IdP subject, Odoo user) may have in flight; the rest wait in its own queue */
+  HUB_GATEWAY_ODOO_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).default(3),
+  /** Odoo calls the gateway may have in flight in all; free slots go to waiting callers in turn (at most Odoo's workers) */
+  HUB_GATEWAY_ODOO_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   /** operations per HTTP batch (0 = batching off) */
   HUB_GATEWAY_MAX_BATCH: z.coerce.number().int().min(0).max(50).default(5),
   /** largest /graphql request body (413 above) */

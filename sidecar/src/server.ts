@@ -1,5 +1,8 @@
+import { timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { guardCredentialRoutes } from './auth/credential-guard.ts'
+import { CredentialThrottle, type ThrottleLimits } from './auth/credential-throttle.ts'
 import type { Pool } from './db/pool.ts'
 import { type GatewayDeps, registerGateway } from './gateway/gateway.ts'
 import { registerAdminRoutes } from './admin/connector-test.ts'
@@ -8,6 +11,7 @@ import type { InboundStore } from './inbound/inbound-store.ts'
 import type { RefusalLog } from './inbound/refusal-log.ts'
 import type { Logger } from './observability/logger.ts'
 import type { Metrics } from './observability/metrics.ts'
+import { redactUrl } from './observability/redact-url.ts'
 import type { OdooClient } from './odoo/rpc.ts'
 
 export interface ServerDeps {
@@ -18,6 +22,52 @@ export interface ServerDeps {
   requestTimeoutMs: number
   /** the partner GraphQL gateway (/graphql, /oauth/token, /.well-known/jwks.json); off when absent */
   gateway?: Pick<GatewayDeps, 'config' | 'breakers'>
+  /** failed credential attempts allowed per minute, per source and per client (auth/credential-throttle.ts) */
+  credentialThrottle: ThrottleLimits
+  /** who may read /metrics (see serveMetrics) */
+  metricsAccess: MetricsAccess
+}
+
+export interface MetricsAccess {
+  /** HUB_METRICS_PORT: /metrics is served by buildMetricsServer on this port, not on the main one */
+  port?: number
+  /** HUB_METRICS_TOKEN: callers must send Authorization: Bearer <token> */
+  token?: string
+}
+
+function isLoopback (address: string | undefined): boolean {
+  return address === '::1' || /^(?:::ffff:)?127\./.test(address ?? '')
+}
+
+function bearerMatches (header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer +(\S+) *$/i.exec(header ?? '')?.[1] ?? '')
+  const expected = Buffer.from(token)
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+/**
+ * /metrics names partners (connector codes, queue depths), so it is not public: with a token, only a
+ * scraper that sends it; without one, only loopback callers (a Prometheus next to the process, or a
+ * separate HUB_METRICS_PORT that the operator keeps unpublished, where the token is optional).
+ */
+async function serveMetrics (deps: Pick<ServerDeps, 'metrics' | 'metricsAccess'>, req: FastifyRequest, reply: FastifyReply, separatePort: boolean): Promise<FastifyReply> {
+  const { token } = deps.metricsAccess
+  if (token && !bearerMatches(req.headers.authorization, token)) {
+    return await reply.code(401).header('www-authenticate', 'Bearer realm="logistics-hub-metrics"').send({ error: 'unauthorized', message: 'expected Authorization: Bearer <HUB_METRICS_TOKEN>' })
+  }
+  // the socket address: no proxy header can make a remote caller look local
+  if (!token && !separatePort && !isLoopback(req.socket.remoteAddress)) {
+    return await reply.code(403).send({ error: 'forbidden', message: '/metrics answers loopback callers only; set HUB_METRICS_TOKEN or HUB_METRICS_PORT to scrape it from elsewhere' })
+  }
+  return await reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
+}
+
+/** The separate metrics listener (HUB_METRICS_PORT); null when /metrics is on the main port. */
+export function buildMetricsServer (deps: Pick<ServerDeps, 'metrics' | 'metricsAccess' | 'logger'>): FastifyInstance | null {
+  if (deps.metricsAccess.port === undefined) return null
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger })
+  app.get('/metrics', async (req, reply) => await serveMetrics(deps, req, reply, true))
+  return app
 }
 
 /**
@@ -47,6 +97,15 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
       : { error: 'internal', message: 'internal error; see the sidecar log' })
   })
 
+  // fastify's own 404 logs and echoes the full URL, query string (and any secret in it) included
+  app.setNotFoundHandler(async (req, reply) => {
+    const message = `Route ${req.method}:${redactUrl(req.url) ?? ''} not found`
+    req.log.info(message)
+    return await reply.code(404).send({ error: 'Not Found', message, statusCode: 404 })
+  })
+
+  guardCredentialRoutes(app, { throttle: new CredentialThrottle(deps.credentialThrottle), throttled: deps.metrics.authThrottled, failures: deps.metrics.authFailures })
+
   app.addHook('onResponse', async (req, reply) => {
     // the route pattern, not the URL: connector codes and ids must not explode the label set
     deps.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000)
@@ -63,8 +122,6 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
     const ready = postgres === 'ok' && odoo === 'ok'
     return await reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', postgres, odoo })
   })
-  app.get('/metrics', async (_req, reply) => {
-    return await reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
-  })
+  if (deps.metricsAccess.port === undefined) app.get('/metrics', async (req, reply) => await serveMetrics(deps, req, reply, false))
   return app
 }

@@ -13,7 +13,7 @@ import { relayBatch } from './relay/relay.ts'
 import { createDrainLoop } from './relay/relay-loop.ts'
 import { InboundStore } from './inbound/inbound-store.ts'
 import { RefusalLog } from './inbound/refusal-log.ts'
-import { buildServer } from './server.ts'
+import { buildMetricsServer, buildServer } from './server.ts'
 import { BreakerRegistry } from './shipping/breakers.ts'
 import { deadLetterJob } from './workers/dead-letter.ts'
 import { deliverBatch } from './workers/deliver.ts'
@@ -44,7 +44,10 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     metrics.circuitOpen.set({ connector }, state === 'open' ? 1 : state === 'half_open' ? 0.5 : 0)
     logger.warn({ connector, state }, 'circuit breaker changed state')
   })
-  const app = buildServer({ pool, inbound, refusals, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers } })
+  const app = buildServer({ pool, inbound, refusals, odoo, logger, metrics, maxBodyBytes: config.HUB_MAX_BODY_BYTES, requestTimeoutMs: config.HUB_REQUEST_TIMEOUT_MS, adminToken: config.HUB_ADMIN_TOKEN, gateway: { config, breakers },
+    credentialThrottle: { perSource: config.HUB_AUTH_FAILURES_PER_SOURCE, perClient: config.HUB_AUTH_FAILURES_PER_CLIENT },
+    metricsAccess: { port: config.HUB_METRICS_PORT, token: config.HUB_METRICS_TOKEN } })
+  const metricsApp = buildMetricsServer({ metrics, logger, metricsAccess: { port: config.HUB_METRICS_PORT, token: config.HUB_METRICS_TOKEN } })
   const lookahead = { bossSchema: config.HUB_BOSS_SCHEMA, max: config.HUB_RELAY_LOOKAHEAD }
   const relay = createDrainLoop(() => relayBatch({ pool, jobs, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS, lookahead }),
     config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
@@ -94,6 +97,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       startWorkers()
       await listener.start()
       await app.listen({ port: config.PORT, host: config.HOST })
+      await metricsApp?.listen({ port: config.HUB_METRICS_PORT, host: config.HOST })
       // last: Odoo reads a beat as "this replica relays, delivers and answers"
       await heartbeat.start()
       logger.info({ host: config.HOST, port: config.PORT, public_url: config.HUB_PUBLIC_URL }, 'sidecar started')
@@ -102,6 +106,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       await heartbeat.stop()
       await listener.stop()
       await app.close()
+      await metricsApp?.close()
       await relay.settled()
       await Promise.all(loops.map(loop => loop.stop()))
       await boss.stop({ graceful: true, timeout: 5000, wait: true })

@@ -34,9 +34,9 @@ describe('delivery attempts and refused callbacks, visible in Odoo', { skip: spe
   let sidecar: Awaited<ReturnType<typeof startSidecar>>
   let browser: Browser | undefined
   const secret = newSecret()
-  // two partners: one recovers after two failures, the other keeps failing (its retry is far off)
+  // two partners, each with its own secret: one recovers after two failures, the other keeps failing (its retry is far off)
   const recovering = new WebhookReceiver(secret)
-  const failing = new WebhookReceiver(secret)
+  const failing = new WebhookReceiver(newSecret())
   const suffix = randomUUID().slice(0, 6)
   const connectorIds: number[] = []
   let orderId: number
@@ -49,7 +49,7 @@ describe('delivery attempts and refused callbacks, visible in Odoo', { skip: spe
     sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' })
     for (const [name, receiver, retryDelay] of [['Billing portal', recovering, 1], ['Customer portal', failing, 600]] as const) {
       connectorIds.push(await rpc.executeKw<number>('hub.connector', 'create', [{
-        name, code: `${name.split(' ')[0]!.toLowerCase()}-${suffix}`, kind: 'portal', adapter: 'webhook', base_url: await receiver.start(), secret,
+        name, code: `${name.split(' ')[0]!.toLowerCase()}-${suffix}`, kind: 'portal', adapter: 'webhook', base_url: await receiver.start(), secret: receiver.secret,
         max_attempts: 5, retry_delay: retryDelay, retry_backoff: false, route_ids: [[0, 0, { event_type: 'order.confirmed' }]]
       }]))
     }

@@ -277,16 +277,21 @@ describe('partner gateway data over real Odoo', { skip: spec ? false : 'needs OD
   })
 
   it('shows customer-facing clients public statuses only, hides the fields the policy lists, and filters on public statuses', async () => {
-    const hidden = await create('hub.field.exposure', { audience: 'customer', type_name: 'SyncState', field_name: 'lastError' })
-    try {
+    // no rule created here: the addon ships the customer policy as data (issue 14), lastError and prices hidden
+    {
       const customer = await tokenFor(gw.url, await odooApiClient(admin, { partner_id: ids.A, audience: 'customer', scopes: ALL_SCOPES }))
-      const res = await gql(gw.url, customer, '{ viewer { audience } orders { nodes { number status deliveryStatus syncStates { status lastError } shipments { status } } } }')
+      const res = await gql(gw.url, customer, `{ viewer { audience } orders { nodes { number status deliveryStatus lines { quantity unitPrice subtotal }
+        syncStates { status lastError } shipments { status } invoices { status paymentStatus } } } }`)
       assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors))
       assert.equal(res.body.data.viewer.audience, 'customer')
-      // the addon's default policy: draft -> quotation, sale -> confirmed, assigned -> preparing; delivery_status has no public words
+      // the addon's default policy: draft -> quotation, sale -> confirmed, assigned -> preparing, pending -> pending,
+      // posted -> issued, not_paid -> open; a quotation has no delivery status
       assert.deepEqual(res.body.data.orders.nodes, [
-        { number: names.O2, status: 'quotation', deliveryStatus: null, syncStates: [], shipments: [] },
-        { number: names.O1, status: 'confirmed', deliveryStatus: null, syncStates: [{ status: 'failed', lastError: null }], shipments: [{ status: 'preparing' }] }
+        { number: names.O2, status: 'quotation', deliveryStatus: null, lines: [{ quantity: 1, unitPrice: null, subtotal: null }], syncStates: [], shipments: [], invoices: [] },
+        {
+          number: names.O1, status: 'confirmed', deliveryStatus: 'pending', lines: [{ quantity: 3, unitPrice: null, subtotal: null }],
+          syncStates: [{ status: 'failed', lastError: null }], shipments: [{ status: 'preparing' }], invoices: [{ status: 'issued', paymentStatus: 'open' }]
+        }
       ])
       const filtered = await gql(gw.url, customer, `{ a: orders(filter: { status: ["confirmed"] }) { nodes { number } } b: orders(filter: { status: ["sale"] }) { nodes { number } }
         c: orders(filter: { status: ["quotation"] }) { nodes { number } } d: shipments(filter: { status: ["preparing"] }) { nodes { number } } }`)
@@ -295,8 +300,6 @@ describe('partner gateway data over real Odoo', { skip: spec ? false : 'needs OD
       const partner = await gql(gw.url, tokenA, '{ orders { nodes { status deliveryStatus syncStates { lastError } } } }')
       assert.deepEqual(partner.body.data.orders.nodes.map((n: any) => [n.status, n.syncStates]), [['draft', []], ['sale', [{ lastError: 'WMS answered HTTP 500' }]]])
       assert.ok(partner.body.data.orders.nodes[1].deliveryStatus, 'a partner sees the internal delivery status')
-    } finally {
-      await admin.executeKw('hub.field.exposure', 'unlink', [[hidden]])
     }
   })
 
@@ -448,5 +451,47 @@ describe('partner gateway data over real Odoo', { skip: spec ? false : 'needs OD
       assert.ok(logged, 'the failure is logged with the correlation id')
       assert.match(JSON.stringify(logged.err), /_gone/, 'the log has the cause')
     } finally { await broken.stop() }
+  })
+
+  // last: it adds an order of A that the lists above do not expect
+  it('gives a drop-shipped order, its delivery and its invoice to the ordering company, never to the company addressed', async () => {
+    const dock = await create('res.partner', { name: `Beta Dock ${run}`, parent_id: ids.B, type: 'delivery', street: '9 Quay', city: 'Ghent', zip: '9000' })
+    const order = await create('sale.order', {
+      partner_id: ids.A1, partner_shipping_id: dock, partner_invoice_id: ids.B1, client_order_ref: `PO-${run}-DROP`,
+      order_line: [[0, 0, { product_id: ids.P2, product_uom_qty: 4 }]]
+    })
+    await admin.executeKw('sale.order', 'action_confirm', [[order]])
+    const [o] = await read('sale.order', [order], ['name', 'picking_ids', 'order_line'])
+    const [picking] = await read('stock.picking', [o.picking_ids[0]], ['name', 'partner_id', 'origin'])
+    assert.equal(picking.partner_id[0], dock, 'Odoo addresses the delivery to B\'s dock')
+    // invoiced the way a salesperson does it (Create Invoice on the order): addressed to B's contact
+    const wizard = await create('sale.advance.payment.inv', { advance_payment_method: 'delivered', sale_order_ids: [[6, 0, [order]]] }, { active_model: 'sale.order', active_ids: [order] })
+    await admin.executeKw('sale.advance.payment.inv', 'create_invoices', [[wizard]], { context: { active_model: 'sale.order', active_ids: [order] } })
+    const [{ invoice_ids: [bill] }] = await read('sale.order', [order], ['invoice_ids'])
+    await admin.executeKw('account.move', 'action_post', [[bill]])
+    const [billRow] = await read('account.move', [bill], ['name', 'partner_id'])
+    assert.equal(billRow.partner_id[0], ids.B1, 'Odoo addresses the invoice to B\'s contact')
+    const billName: string = billRow.name
+    const query = `query ($o: ID!, $s: ID!, $i: ID!, $ref: String) { order(id: $o) { number shipments { number } invoices { number } }
+      shipment(id: $s) { number origin order { clientReference } } invoice(id: $i) { number origin }
+      shipments(filter: { origin: $ref }) { nodes { number } } }`
+    const vars = { o: String(order), s: String(picking.id), i: String(bill) }
+
+    const a = await gql(gw.url, tokenA, query, { ...vars, ref: picking.origin })
+    assert.equal(a.body.errors, undefined, JSON.stringify(a.body.errors))
+    assert.deepEqual(a.body.data.order, { number: o.name, shipments: [{ number: picking.name }], invoices: [{ number: billName }] })
+    assert.deepEqual(a.body.data.shipment, { number: picking.name, origin: picking.origin, order: { clientReference: `PO-${run}-DROP` } })
+    assert.deepEqual(a.body.data.invoice, { number: billName, origin: o.name })
+    assert.deepEqual(a.body.data.shipments.nodes, [{ number: picking.name }])
+
+    const tokenB = await tokenFor(gw.url, await odooApiClient(admin, { partner_id: ids.B, scopes: ALL_SCOPES }))
+    const b = await gql(gw.url, tokenB, query, { ...vars, ref: picking.origin })
+    assert.deepEqual(b.body.data, { order: null, shipment: null, invoice: null, shipments: { nodes: [] } })
+    assert.deepEqual(errorCodes(b), ['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'])
+    const bLists = await gql(gw.url, tokenB, '{ shipments(first: 100) { nodes { number origin } } invoices(first: 100) { nodes { number origin } } }')
+    assert.equal(bLists.body.errors, undefined, JSON.stringify(bLists.body.errors))
+    assert.doesNotMatch(JSON.stringify(bLists.body), new RegExp(`${o.name}|${picking.name}|${billName}|PO-${run}-DROP`), 'B sees nothing of A\'s order')
+    assert.deepEqual(bLists.body.data.shipments.nodes.map((n: any) => n.number), [names.pickingB], 'B keeps its own delivery')
+    assert.deepEqual(bLists.body.data.invoices.nodes.map((n: any) => n.number), [names.invoiceB], 'and its own invoice without a sale order')
   })
 })

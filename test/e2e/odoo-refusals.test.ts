@@ -22,8 +22,8 @@ describe('Odoo refusals are parked where people look, outages are waited out', {
   let odoo: OdooServer
   let rpc: OdooClient
   let sidecar: Awaited<ReturnType<typeof startSidecar>>
-  const secret = newSecret()
-  const receiver = new WebhookReceiver(secret)
+  const secret = newSecret() // the WMS's; every connector has its own
+  const receiver = new WebhookReceiver(newSecret())
   let wmsCode: string
   let portalId: number
 
@@ -35,7 +35,7 @@ describe('Odoo refusals are parked where people look, outages are waited out', {
     sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1', HUB_ODOO_EXPIRE_SECONDS: '10' })
     wmsCode = `wms-refusals-${randomUUID().slice(0, 6)}`
     await rpc.executeKw('hub.connector', 'create', [{ name: 'Refusals WMS', code: wmsCode, kind: 'wms', adapter: 'wms', base_url: 'http://127.0.0.1:9', secret }])
-    portalId = await rpc.executeKw<number>('hub.connector', 'create', [{ name: 'Refusals portal', code: `portal-refusals-${randomUUID().slice(0, 6)}`, kind: 'portal', adapter: 'webhook', base_url: await receiver.start(), secret, retry_delay: 1, retry_backoff: false }])
+    portalId = await rpc.executeKw<number>('hub.connector', 'create', [{ name: 'Refusals portal', code: `portal-refusals-${randomUUID().slice(0, 6)}`, kind: 'portal', adapter: 'webhook', base_url: await receiver.start(), secret: receiver.secret, retry_delay: 1, retry_backoff: false }])
     await rpc.executeKw('hub.route', 'create', [{ connector_id: portalId, event_type: 'order.confirmed' }])
   })
 

@@ -26,16 +26,17 @@ describe('order to delivered shipment, end to end in real Odoo', { skip: spec ? 
   let rpc: OdooClient
   let sidecar: Awaited<ReturnType<typeof startSidecar>>
   let db: pg.Pool
-  const secret = newSecret()
-  const wms = new WmsSimulator({ secret, callbackSecret: secret, autoConfirm: true, confirmDelayMs: 100 })
-  const parcelfast = new CarrierSimulator({ dialect: 'parcelfast', apiKey: secret, callbackSecret: secret })
-  const swiftpost = new CarrierSimulator({ dialect: 'swiftpost', apiKey: secret, callbackSecret: secret })
-  const billing = new WebhookReceiver(secret)
+  // every connector has its own secret (the hub refuses one secret on two connectors)
+  const secrets = { wms: newSecret(), parcelfast: newSecret(), swiftpost: newSecret(), billing: newSecret(), shipping: newSecret() }
+  const wms = new WmsSimulator({ secret: secrets.wms, callbackSecret: secrets.wms, autoConfirm: true, confirmDelayMs: 100 })
+  const parcelfast = new CarrierSimulator({ dialect: 'parcelfast', apiKey: secrets.parcelfast, callbackSecret: secrets.parcelfast })
+  const swiftpost = new CarrierSimulator({ dialect: 'swiftpost', apiKey: secrets.swiftpost, callbackSecret: secrets.swiftpost })
+  const billing = new WebhookReceiver(secrets.billing)
   let partnerId: number
   let productId: number
 
   const connector = async (vals: Record<string, unknown>, events: Array<string | [string, Record<string, unknown>]>) => {
-    const id = await rpc.executeKw<number>('hub.connector', 'create', [{ secret, retry_delay: 1, retry_backoff: false, timeout: 5, ...vals }])
+    const id = await rpc.executeKw<number>('hub.connector', 'create', [{ retry_delay: 1, retry_backoff: false, timeout: 5, ...vals }])
     for (const e of events) {
       const [eventType, extra] = typeof e === 'string' ? [e, {}] : e
       await rpc.executeKw('hub.route', 'create', [{ connector_id: id, event_type: eventType, ...extra }])
@@ -51,11 +52,11 @@ describe('order to delivered shipment, end to end in real Odoo', { skip: spec ? 
     sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' })
     await archiveAllConnectors(rpc)
 
-    await connector({ name: 'WMS', code: 'e2e-wms', kind: 'wms', adapter: 'wms', base_url: await wms.start() }, ['picking.ready'])
-    await connector({ name: 'Best carrier', code: 'e2e-shipping', kind: 'carrier', adapter: 'rate_shop' }, [['picking.done', { carrier_rule: 'cheapest' }]])
-    await connector({ name: 'ParcelFast', code: 'e2e-parcelfast', kind: 'carrier', adapter: 'parcelfast', base_url: await parcelfast.start() }, [])
-    await connector({ name: 'SwiftPost', code: 'e2e-swiftpost', kind: 'carrier', adapter: 'swiftpost', base_url: await swiftpost.start() }, [])
-    await connector({ name: 'Billing', code: 'e2e-billing', kind: 'billing', adapter: 'webhook', base_url: await billing.start() }, ['shipment.delivered'])
+    await connector({ name: 'WMS', code: 'e2e-wms', kind: 'wms', adapter: 'wms', base_url: await wms.start(), secret: secrets.wms }, ['picking.ready'])
+    await connector({ name: 'Best carrier', code: 'e2e-shipping', kind: 'carrier', adapter: 'rate_shop', secret: secrets.shipping }, [['picking.done', { carrier_rule: 'cheapest' }]])
+    await connector({ name: 'ParcelFast', code: 'e2e-parcelfast', kind: 'carrier', adapter: 'parcelfast', base_url: await parcelfast.start(), secret: secrets.parcelfast }, [])
+    await connector({ name: 'SwiftPost', code: 'e2e-swiftpost', kind: 'carrier', adapter: 'swiftpost', base_url: await swiftpost.start(), secret: secrets.swiftpost }, [])
+    await connector({ name: 'Billing', code: 'e2e-billing', kind: 'billing', adapter: 'webhook', base_url: await billing.start(), secret: secrets.billing }, ['shipment.delivered'])
     wms.configure({ callbackUrl: `${sidecar.url}/hooks/e2e-wms` })
     parcelfast.configure({ callbackUrl: `${sidecar.url}/hooks/e2e-parcelfast` })
     swiftpost.configure({ callbackUrl: `${sidecar.url}/hooks/e2e-swiftpost` })

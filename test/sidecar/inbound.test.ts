@@ -26,6 +26,9 @@ describe('POST /hooks/:connector', () => {
 
   const signed = (body: string, { id, at, key = secret }: { id?: string, at?: Date, key?: string } = {}) => signedHeaders(key, body, { id, at })
 
+  const withTimestamp = (headers: Record<string, string>, edit: (ts: string) => string) =>
+    ({ ...headers, 'webhook-timestamp': edit(headers['webhook-timestamp']!) })
+
   async function post (path: string, body: string, headers: Record<string, string>) {
     const res = await request(`${sidecar.url}${path}`, { method: 'POST', body, headers })
     return { status: res.statusCode, json: await res.body.json() as any }
@@ -88,6 +91,11 @@ describe('POST /hooks/:connector', () => {
       ['tampered body', `/hooks/${code}`, body.replace('PACKED', 'SHIPPED'), signed(body), 401, 'invalid_signature'],
       ['timestamp 10 minutes old (replay)', `/hooks/${code}`, body, signed(body, { at: new Date(Date.now() - 600_000) }), 401, 'invalid_signature'],
       ['timestamp in the future', `/hooks/${code}`, body, signed(body, { at: new Date(Date.now() + 600_000) }), 401, 'invalid_signature'],
+      // standardwebhooks reads the timestamp with parseInt, which stops at the first non-digit: the
+      // signature (computed over the digits) would match although the header is not what was signed
+      ['timestamp with trailing junk', `/hooks/${code}`, body, withTimestamp(signed(body), ts => `${ts}junk`), 401, 'invalid_signature'],
+      ['timestamp with a fraction', `/hooks/${code}`, body, withTimestamp(signed(body), ts => `${ts}.9`), 401, 'invalid_signature'],
+      ['timestamp with a sign', `/hooks/${code}`, body, withTimestamp(signed(body), ts => `+${ts}`), 401, 'invalid_signature'],
       ['malformed JSON, validly signed', `/hooks/${code}`, '{"event_type":', signed('{"event_type":'), 400, 'malformed_json'],
       ['not a WMS callback', `/hooks/${code}`, '{"hello":1}', signed('{"hello":1}'), 400, 'malformed_message'],
       ['bad client_reference', `/hooks/${code}`, JSON.stringify(callback({ client_reference: 'res.partner/1' })), signed(JSON.stringify(callback({ client_reference: 'res.partner/1' }))), 400, 'malformed_message'],
@@ -118,6 +126,6 @@ describe('POST /hooks/:connector', () => {
     assert.deepEqual(await ready.body.json(), { status: 'not_ready', postgres: 'ok', odoo: 'down' })
     const metrics = await (await request(`${sidecar.url}/metrics`)).body.text()
     assert.match(metrics, /hub_inbound_total\{connector="[^"]+",outcome="duplicate"\} 20/)
-    assert.match(metrics, /hub_inbound_total\{connector="[^"]+",outcome="bad_signature"\} 5/)
+    assert.match(metrics, /hub_inbound_total\{connector="[^"]+",outcome="bad_signature"\} 8/)
   })
 })

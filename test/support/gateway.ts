@@ -49,9 +49,11 @@ export class CountingOdooClient extends OdooClient {
  */
 export async function odooApiClient (admin: OdooClient, vals: Record<string, unknown>): Promise<{ id: number, clientId: string, secret: string }> {
   const id = await admin.executeKw<number>('hub.api.client', 'create', [{ name: `API client ${randomBytes(3).toString('hex')}`, ...vals }])
-  const action = await admin.executeKw<{ res_id: number }>('hub.api.client', 'action_generate_secret', [[id]])
-  const [shown] = await admin.executeKw<Array<{ client_identifier: string, secret: string }>>('hub.api.client.secret', 'read', [[action.res_id], ['client_identifier', 'secret']])
-  return { id, clientId: shown!.client_identifier, secret: shown!.secret }
+  const action = await admin.executeKw<{ context: Record<string, unknown> }>('hub.api.client', 'action_generate_secret', [[id]])
+  // the dialog is never saved: filled, as the web client fills it, by an onchange in the action's context
+  const { value: shown } = await admin.executeKw<{ value: { client_identifier: string, secret: string } }>('hub.api.client.secret', 'onchange',
+    [[], {}, [], { client_identifier: {}, secret: {} }], { context: action.context })
+  return { id, clientId: shown.client_identifier, secret: shown.secret }
 }
 
 export interface ApiClientSpec {

@@ -3,6 +3,10 @@ from odoo.exceptions import ValidationError
 
 from ..hub.api_secrets import SCOPES, hash_secret, new_client_id, new_client_secret, unknown_scopes
 
+# Context key carrying a secret to the dialog that shows it; not a default_ key, so it never fills a
+# stored field of a record created from that dialog's context.
+SHOWN_SECRET_KEY = "hub_shown_secret"
+
 
 class HubApiClient(models.Model):
     """A partner system allowed to query the GraphQL gateway with OAuth2 client credentials.
@@ -62,14 +66,16 @@ class HubApiClient(models.Model):
         # secret_hash is a manager-only field: the write itself refuses anyone else
         self.write({"secret_hash": hash_secret(secret), "secret_set_at": fields.Datetime.now()})
         self.message_post(body=_("A new client secret was issued; earlier secrets stop working."))
-        wizard = self.env["hub.api.client.secret"].create({"client_id": self.id, "secret": secret})
+        # Like res.users.apikeys.show: the dialog is a new, never saved record of an abstract model and the
+        # secret travels only in this answer's context, so no row anywhere holds the plaintext.
         return {
             "type": "ir.actions.act_window",
             "name": _("Client secret"),
             "res_model": "hub.api.client.secret",
-            "res_id": wizard.id,
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
+            "context": {SHOWN_SECRET_KEY: secret, "hub_shown_client_id": self.client_id},
         }
 
     def action_revoke(self):
@@ -78,12 +84,15 @@ class HubApiClient(models.Model):
             client.message_post(body=_("Client revoked: its tokens are refused from now on."))
 
 
-class HubApiClientSecret(models.TransientModel):
-    """Shows a freshly issued secret once; transient records are vacuumed by Odoo."""
+class HubApiClientSecret(models.AbstractModel):
+    """Shows a freshly issued secret once. Abstract (no table): the dialog is never saved, the secret is
+    the default given by the context of the action that opened it, so the database never holds it."""
 
     _name = "hub.api.client.secret"
     _description = "Logistics Hub API Client Secret (shown once)"
 
-    client_id = fields.Many2one("hub.api.client", required=True, ondelete="cascade")
-    client_identifier = fields.Char(related="client_id.client_id", string="Client ID")
-    secret = fields.Char(readonly=True)
+    # the field 'id' is needed for the onchange that fills the dialog (as in res.users.apikeys.show)
+    id = fields.Id()
+    client_identifier = fields.Char(string="Client ID", readonly=True,
+                                    default=lambda self: self.env.context.get("hub_shown_client_id"))
+    secret = fields.Char(readonly=True, default=lambda self: self.env.context.get(SHOWN_SECRET_KEY))

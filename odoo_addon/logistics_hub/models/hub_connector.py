@@ -9,6 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..hub.envelope import new_secret
+from .hub_api_client import SHOWN_SECRET_KEY
 
 CODE_PATTERN = re.compile(r"[a-z0-9_-]+")
 DEFAULT_SIDECAR_URL = "http://127.0.0.1:4000"
@@ -121,6 +122,28 @@ class HubConnector(models.Model):
                     _("Connector code %s may only contain lowercase letters, digits, '-' and '_'.", connector.code)
                 )
 
+    @api.constrains("secret", "previous_secret")
+    def _check_secret_not_shared(self):
+        """A secret belongs to one connector: an inbound signature only says which secret signed, so a
+        secret shared by two connectors would let one partner's messages pass as the other's (issue 14).
+        Previous secrets count as well: they still verify during a rotation's overlap. Archived
+        connectors count too, since unarchiving one would otherwise bring a shared secret back."""
+        Connector = self.sudo().with_context(active_test=False)
+        for connector in self.sudo():
+            own = {s for s in (connector.secret, connector.previous_secret) if s}
+            if not own:
+                continue
+            other = Connector.search([
+                ("id", "!=", connector.id), "|", ("secret", "in", list(own)), ("previous_secret", "in", list(own)),
+            ], limit=1)
+            if other:
+                # Never the value, only where it is used: a manager can rotate one of the two.
+                raise ValidationError(_(
+                    "Connector %(connector)s cannot use a secret that connector %(other)s already uses (now or "
+                    "until its rotation ends): every connector needs its own secret.",
+                    connector=connector.name, other=other.name,
+                ))
+
     def write(self, vals):
         if {"active", "code"} & vals.keys():
             self.env.registry.clear_cache()  # hub.route._hub_route_table: archived connectors, codes
@@ -179,15 +202,19 @@ class HubConnector(models.Model):
             raise AccessError(_("Only Logistics Hub managers may see or change connector secrets."))
 
     def _hub_show_secret(self, secret, title):
-        wizard = self.env["hub.connector.secret"].create({"connector_id": self.id, "secret": secret})
+        # No row is written: the secret reaches the dialog only in this answer's context (hub.connector.secret).
         return {
             "type": "ir.actions.act_window",
             "name": title,
             "res_model": "hub.connector.secret",
-            "res_id": wizard.id,
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",
+            "context": {
+                SHOWN_SECRET_KEY: secret,
+                "hub_shown_connector_id": self.id,
+                "hub_shown_previous_until": fields.Datetime.to_string(self.previous_secret_expires),
+            },
         }
 
     def action_test_connection(self):
@@ -282,12 +309,17 @@ class HubConnector(models.Model):
         return action
 
 
-class HubConnectorSecret(models.TransientModel):
-    """Shows a connector secret with a copy button; transient rows are vacuumed by Odoo."""
+class HubConnectorSecret(models.AbstractModel):
+    """Shows a connector secret with a copy button. Abstract (no table), like hub.api.client.secret: the
+    secret comes from the opening action's context, so it is never copied into another row."""
 
     _name = "hub.connector.secret"
     _description = "Logistics Hub Connector Secret"
 
-    connector_id = fields.Many2one("hub.connector", required=True, ondelete="cascade")
-    secret = fields.Char(readonly=True)
-    previous_secret_expires = fields.Datetime(related="connector_id.previous_secret_expires")
+    id = fields.Id()
+    # every value comes from the opening action's context (hub.connector._hub_show_secret)
+    connector_id = fields.Many2one("hub.connector", readonly=True,
+                                   default=lambda self: self.env.context.get("hub_shown_connector_id"))
+    secret = fields.Char(readonly=True, default=lambda self: self.env.context.get(SHOWN_SECRET_KEY))
+    previous_secret_expires = fields.Datetime(string="Previous Secret Accepted Until", readonly=True,
+                                              default=lambda self: self.env.context.get("hub_shown_previous_until"))

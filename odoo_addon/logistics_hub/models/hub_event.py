@@ -87,7 +87,14 @@ class HubEvent(models.Model):
     attempt_ids = fields.One2many("hub.event.attempt", "event_id", string="Delivery Attempts", readonly=True)
     envelope_preview = fields.Text(string="Message", compute="_compute_envelope_preview")
 
-    _sql_constraints = [("uuid_unique", "UNIQUE(uuid)", "The message id of an event must be unique.")]
+    # Message ids are unique per direction and sender: ours (outbound) across the hub, a partner's
+    # (inbound) per connector only. A partner picks its own ids, so a global key would let one partner
+    # that learns another's ids turn that partner's callbacks into "duplicates" (issue 14). Both are
+    # partial unique indexes made in init(); an empty definition tells Odoo so (virtual constraint).
+    _sql_constraints = [
+        ("outbound_uuid_unique", "", "The message id of an outbound event must be unique."),
+        ("inbound_uuid_unique", "", "A partner message id must be unique per connector."),
+    ]
 
     @api.depends("event_type", "uuid")
     def _compute_display_name(self):
@@ -112,6 +119,19 @@ class HubEvent(models.Model):
             event.envelope_preview = masked_json(envelope)
 
     def init(self):
+        cr = self.env.cr
+        # Before issue 14 one UNIQUE(uuid) constraint covered both directions: an upgrade drops it (no
+        # rows can clash with the narrower keys that replace it, they were unique across the table).
+        cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT IF EXISTS hub_event_uuid_unique", SQL.identifier(self._table)))
+        cr.execute(SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS hub_event_outbound_uuid_unique ON %s (uuid) WHERE direction = 'out'",
+            SQL.identifier(self._table),
+        ))
+        cr.execute(SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS hub_event_inbound_uuid_unique ON %s (connector_id, uuid) "
+            "WHERE direction = 'in'",
+            SQL.identifier(self._table),
+        ))
         # The sidecar claims pending rows in id order, and delivers each (connector, record) lane in order.
         tools.create_index(self.env.cr, "hub_event_state_id_index", self._table, ["state", "id"])
         tools.create_index(
@@ -376,7 +396,7 @@ class HubEvent(models.Model):
 
     @api.model
     def hub_apply_inbound(self, connector_code, messages):
-        """Apply partner callbacks (docs/contract.md); idempotent by message id.
+        """Apply partner callbacks (docs/contract.md); idempotent by (connector, message id).
 
         Each message is applied in its own savepoint, so one that fails reports ``error`` and leaves
         no half-applied picking, while the others still apply. A refused message is parked in the
@@ -394,7 +414,10 @@ class HubEvent(models.Model):
         if not connector:
             raise UserError(_("Unknown or inactive connector: %s", connector_code))
 
-        seen = set(self.search([("uuid", "in", [m["id"] for m in checked])]).mapped("uuid"))
+        # Per connector: another partner's message with the same id is not this one (issue 14).
+        seen = set(self.search([
+            ("direction", "=", "in"), ("connector_id", "=", connector.id), ("uuid", "in", [m["id"] for m in checked]),
+        ]).mapped("uuid"))
         context = self._hub_inbound_context(connector, checked)
         outcomes = []
         for message, sent in zip(checked, messages):
@@ -535,8 +558,8 @@ class HubEvent(models.Model):
 
     @api.model
     def _hub_record_inbound(self, connector, message, picking):
-        """The inbound log row of a partner message, written before it is applied: its unique uuid
-        makes a concurrent apply of the same message wait here and then fail as a duplicate."""
+        """The inbound log row of a partner message, written before it is applied: its (connector, uuid)
+        key is unique, so a concurrent apply of the same message waits here and then fails as a duplicate."""
         return self.create({
             "uuid": message["id"],
             "direction": "in",

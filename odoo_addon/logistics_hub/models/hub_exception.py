@@ -308,7 +308,9 @@ class HubException(models.Model):
             if not record or not connector:
                 outcomes.append({"index": index, "outcome": "unknown_record"})
                 continue
-            event = self.env["hub.event"].search([("uuid", "=", item.get("event_uuid"))], limit=1) \
+            # Outbound only: a partner's inbound message may carry the same id (unique per connector).
+            event = self.env["hub.event"].search(
+                [("uuid", "=", item.get("event_uuid")), ("direction", "=", "out")], limit=1) \
                 if item.get("event_uuid") else self.env["hub.event"]
             exception = self._hub_raise(
                 item["reason"], record, connector,

@@ -27,7 +27,7 @@ class HubTrackingEvent(models.Model):
     connector_id = fields.Many2one("hub.connector", ondelete="set null", readonly=True)
     event_uid = fields.Char(
         string="Event ID", required=True, readonly=True,
-        help="The partner's stable id of the event (e.g. parcelfast:PF100000001:7); an event is stored once.",
+        help="The partner's stable id of the event (e.g. parcelfast:PF100000001:7); stored once per delivery.",
     )
     tracking_number = fields.Char(readonly=True)
     status = fields.Selection(SHIPMENT_STATUS_SELECTION, required=True, readonly=True)
@@ -44,4 +44,8 @@ class HubTrackingEvent(models.Model):
     advanced = fields.Boolean(readonly=True, help="Whether this event moved the shipment's status forward.")
     correlation_id = fields.Char(readonly=True)
 
-    _sql_constraints = [("event_uid_unique", "UNIQUE(event_uid)", "A tracking event is stored once.")]
+    # Once per delivery: carriers reuse tracking numbers (and so event ids) over the years, and two
+    # connectors of one carrier system number alike; neither may swallow another delivery's events.
+    _sql_constraints = [
+        ("event_uid_unique", "UNIQUE(picking_id, event_uid)", "A tracking event is stored once per delivery."),
+    ]

@@ -374,7 +374,9 @@ class StockPicking(models.Model):
         """
         self.ensure_one()
         TrackingEvent = self.env["hub.tracking.event"].sudo()
-        known = set(TrackingEvent.search([("event_uid", "in", [e["id"] for e in events])]).mapped("event_uid"))
+        known = set(TrackingEvent.search([
+            ("picking_id", "=", self.id), ("event_uid", "in", [e["id"] for e in events]),
+        ]).mapped("event_uid"))
         new_events = []
         for tracking_event in sorted(events, key=lambda e: e["occurred_at"]):
             if tracking_event["id"] not in known:

@@ -19,3 +19,5 @@ from . import test_reconciliation
 from . import test_neutralize
 from . import test_attempts
 from . import test_inbound_refusal
+from . import test_secret_at_rest
+from . import test_exposure_defaults

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import HubCase
 
@@ -18,7 +18,8 @@ class TestConnectorSecret(HubCase):
 
     def _shown(self, action):
         self.assertEqual((action["res_model"], action["target"]), ("hub.connector.secret", "new"))
-        return self.env["hub.connector.secret"].browse(action["res_id"]).secret
+        # as the web client opens it: a new, never saved record in the action's context
+        return Form(self.env["hub.connector.secret"].with_context(**action["context"])).secret
 
     def _chatter(self):
         return [m.body for m in self.wms.message_ids]
@@ -71,3 +72,24 @@ class TestConnectorSecret(HubCase):
         for action in (connector.action_show_secret, connector.action_regenerate_secret, connector.action_end_secret_overlap):
             with self.assertRaises(AccessError):
                 action()
+
+    def test_a_secret_is_never_shared_between_connectors(self):
+        # Issue 14: a signature does not name its connector, so a shared secret would let one
+        # partner's messages pass as another's. Current and previous (rotation overlap) secrets count.
+        other = self._create_connector("wms-other", "WMS Other", [], kind="wms", adapter="wms")
+        with self.assertRaisesRegex(ValidationError, "WMS Main"), self.env.cr.savepoint():
+            other.secret = self.wms.secret
+        with self.assertRaisesRegex(ValidationError, "WMS Main"), self.env.cr.savepoint():
+            self._create_connector("wms-copy", "WMS Copy", [], secret=self.wms.secret)
+        old = self.wms.secret
+        self.wms.action_regenerate_secret()
+        with self.assertRaisesRegex(ValidationError, "WMS Main"), self.env.cr.savepoint():
+            other.secret = old  # still accepted by wms-main until the overlap ends
+        self.wms.active = False
+        with self.assertRaisesRegex(ValidationError, "WMS Main"), self.env.cr.savepoint():
+            other.secret = self.wms.secret  # unarchiving wms-main would bring the clash back
+        self.assertNotEqual(other.secret, self.wms.secret)
+        # Its own previous secret back as current (a rotation undone) is no clash.
+        self.wms.active = True
+        self.wms.secret = old
+        self.assertEqual(self.wms.secret, self.wms.previous_secret)

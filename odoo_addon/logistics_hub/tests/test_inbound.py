@@ -120,3 +120,45 @@ class TestInbound(HubCase):
         self.assertIn("never sent to connector other", foreign[0]["error"])
         self.assertEqual(self.picking.state, "assigned")
         self.assertTrue(other)
+
+    def test_message_ids_are_deduplicated_per_connector(self):
+        # Issue 14: partners choose their message ids. One that learns another's ids must not make
+        # that partner's callbacks count as duplicates (nor collide with the hub's own outbound ids).
+        self._create_connector("wms-b", "WMS B", ["picking.ready"], kind="wms", adapter="wms")
+        order = self._create_order()
+        order.action_confirm()
+        self._at_commit()
+        picking = order.picking_ids
+        move = picking.move_ids
+        outbound_uuid = self._events(picking, "picking.ready")[0].uuid
+
+        picked = self._message("shared-1", "picked", [{"move_id": move.id, "sku": None, "quantity": 3}], picking=picking)
+        self.assertEqual(self._apply(picked), [{"id": "shared-1", "outcome": "applied"}])
+        # The same id from the other connector is another message: applied, not a duplicate.
+        packed = self._message("shared-1", "packed", picking=picking)
+        self.assertEqual(self._apply(packed, code="wms-b"), [{"id": "shared-1", "outcome": "applied"}])
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(self._apply(packed, code="wms-b"), [{"id": "shared-1", "outcome": "duplicate"}],
+                         "a connector's own replay is still a duplicate")
+        inbound = self._events(picking, direction="in")
+        self.assertEqual(sorted(inbound.mapped("connector_id.code")), ["wms-b", "wms-main"])
+
+        # An inbound id equal to one of the hub's outbound ids is a partner message like any other.
+        shipped = self._message(outbound_uuid, "shipped", picking=self.picking)
+        self.assertEqual(self._apply(shipped), [{"id": outbound_uuid, "outcome": "applied"}])
+
+    def test_message_id_keys_replace_the_global_unique_constraint(self):
+        # An upgrade from the schema with UNIQUE(uuid) over both directions ends with the two
+        # narrower keys (init() runs on module upgrade).
+        cr = self.env.cr
+        cr.execute("DROP INDEX hub_event_outbound_uuid_unique; DROP INDEX hub_event_inbound_uuid_unique")
+        cr.execute("ALTER TABLE hub_event ADD CONSTRAINT hub_event_uuid_unique UNIQUE (uuid)")
+        self.env["hub.event"].init()
+        cr.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'hub_event'::regclass AND contype = 'u'")
+        self.assertEqual(cr.fetchall(), [])
+        cr.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'hub_event' AND indexdef LIKE '%%UNIQUE%%'"
+                   " AND indexname LIKE '%%uuid%%' ORDER BY indexname")
+        indexes = dict(cr.fetchall())
+        self.assertEqual(sorted(indexes), ["hub_event_inbound_uuid_unique", "hub_event_outbound_uuid_unique"])
+        self.assertIn("(connector_id, uuid) WHERE ((direction)::text = 'in'::text)", indexes["hub_event_inbound_uuid_unique"])
+        self.assertIn("(uuid) WHERE ((direction)::text = 'out'::text)", indexes["hub_event_outbound_uuid_unique"])

@@ -174,6 +174,20 @@ class TestShipment(ShipmentCase):
         self.assertEqual(sorted(picking.hub_tracking_event_ids.mapped("event_uid")), ["pf:1:1", "pf:1:2"],
                          "nothing of the refused message was stored")
 
+    def test_a_reused_tracking_number_tracks_the_new_delivery(self):
+        """Carriers reuse numbers over the years, and with them their event ids: an event id already
+        stored for an old delivery is news for the new one."""
+        old = self._done_picking()
+        self._book(old)
+        self._track("w1", self._tracking_event("pf:1:2", "in_transit", "2026-11-24T08:00:00Z"))
+        new = self._done_picking()
+        self._book(new)  # same tracking number, later booking: the newest delivery wins
+        outcome = self._track("w2", self._tracking_event("pf:1:2", "in_transit", "2026-11-25T08:00:00Z"))
+        self.assertEqual(outcome, [{"id": "w2", "outcome": "applied"}])
+        self.assertEqual(new.hub_tracking_event_ids.mapped("event_uid"), ["pf:1:2"])
+        self.assertEqual(new.hub_shipment_status, "in_transit")
+        self.assertEqual(len(old.hub_tracking_event_ids), 1, "the old delivery keeps its own history")
+
     def test_new_tracking_number_is_a_new_shipment(self):
         picking = self._done_picking()
         self._book(picking)

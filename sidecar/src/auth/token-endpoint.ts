@@ -17,7 +17,7 @@ function oauthError (reply: FastifyReply, status: number, error: OAuthError, des
 }
 
 /** Form or JSON body -> parameters; anything else is not an OAuth token request. */
-function parameters (contentType: string | undefined, body: unknown): Record<string, string> | null {
+export function parameters (contentType: string | undefined, body: unknown): Record<string, string> | null {
   const raw = typeof body === 'string' ? body : ''
   try {
     if (contentType?.startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw))
@@ -31,7 +31,7 @@ function parameters (contentType: string | undefined, body: unknown): Record<str
 }
 
 /** client_secret_basic (RFC 6749 2.3.1: form-urlencoded id and secret, base64 joined by ':'). */
-function basicCredentials (header: string | undefined): { id: string, secret: string } | null {
+export function basicCredentials (header: string | undefined): { id: string, secret: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '')
   if (!match) return null
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')

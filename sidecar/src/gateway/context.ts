@@ -4,6 +4,7 @@ import type { Pool } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
 import { OdooLoaders } from '../odoo/loaders.ts'
 import type { OdooReader } from '../odoo/reader.ts'
+import { type BackendBudget, budgetedReader } from './backend-budget.ts'
 import { type ShipmentBooking, loadBookings } from './bookings.ts'
 import type { Caller } from './caller.ts'
 import type { Exposure, ExposurePolicy } from './exposure.ts'
@@ -33,6 +34,8 @@ export interface DataSources {
   pool: Pool
   /** the reader for this caller before scoping (integration user, or the Odoo user's session) */
   readerFor: (caller: Caller) => OdooReader
+  /** every Odoo call of a caller waits for its share of this budget (one per gateway) */
+  backend: BackendBudget
   exposure: ExposurePolicy
   warehouseStock: WarehouseStock
   carrierTracking: CarrierTracking
@@ -46,7 +49,8 @@ export type RequestData = Omit<GatewayContext, keyof YogaInitialContext | 'calle
 export async function createRequestData (caller: Caller, sources: DataSources): Promise<RequestData> {
   return {
     log: currentRequest()?.log ?? sources.log,
-    odoo: new OdooLoaders(scopedReader(sources.readerFor(caller), caller)),
+    // budgeted per rate key (one API client, IdP subject or Odoo user), whatever the number of its requests
+    odoo: new OdooLoaders(scopedReader(budgetedReader(sources.readerFor(caller), sources.backend, caller.rateKey), caller)),
     exposure: await sources.exposure.forAudience(caller.audience),
     live: {
       warehouseAvailable: new DataLoader(skus => sources.warehouseStock.available(skus)),

@@ -35,12 +35,20 @@ export function partnerUnavailable (what: string): GraphQLError {
   return gatewayError('PARTNER_UNAVAILABLE', `${what} did not answer; try again later`)
 }
 
+/** PostgreSQL data exceptions (class 22: bad date, number out of range, ...) as Odoo names them over JSON-RPC. */
+const CLIENT_INPUT_REFUSED = /^psycopg2\.errors\.(DataError|InvalidDatetimeFormat|DatetimeFieldOverflow|NumericValueOutOfRange|InvalidTextRepresentation|InvalidParameterValue)$/
+
 /** Odoo failures as the gateway reports them (translated once, at the reader boundary). */
 export function fromOdooError (err: unknown): unknown {
   if (err instanceof OdooUnavailableError) return gatewayError('SERVICE_UNAVAILABLE', 'Odoo is unavailable; try again later')
   if (err instanceof OdooRpcError) {
     if (/SessionExpired/.test(err.odooErrorName)) return gatewayError('UNAUTHENTICATED', 'Odoo session expired', { status: 401 })
     if (/AccessError|AccessDenied/.test(err.odooErrorName)) return gatewayError('FORBIDDEN', 'not allowed by Odoo access rights')
+    if (CLIENT_INPUT_REFUSED.test(err.odooErrorName)) {
+      // a value the gateway's own checks let through: the client's fault, so a warning (ours get error level)
+      currentRequest()?.log.warn({ odooError: err.odooErrorName }, 'Odoo refused a value from the client')
+      return badInput('a value in the query is out of range')
+    }
   }
   return err
 }

@@ -14,6 +14,13 @@ export interface Exposure {
   hides: (typeName: string, fieldName: string) => boolean
 }
 
+/**
+ * What the addon ships hidden from customer-facing callers (data/hub_status_exposure_data.xml), applied
+ * when the policy tables do not exist yet (addon not installed or upgraded): no prices or internal error
+ * texts leak while the data is missing. Once the tables exist, their rows decide (a manager may widen).
+ */
+export const DEFAULT_CUSTOMER_HIDDEN = ['OrderLine.unitPrice', 'OrderLine.subtotal', 'SyncState.lastError', 'Exception.description'] as const
+
 interface PolicyRows {
   statuses: Map<string, Map<string, string>>
   hidden: Set<string>
@@ -75,7 +82,8 @@ export class ExposurePolicy {
     } catch (err) {
       // without the tables, customer-facing callers still see no internal status (strict mapping)
       if ((err as { code?: string }).code !== '42P01') { this.#cache.delete(audience); throw err }
-      this.log.warn({ audience }, 'exposure policy tables missing; customer-facing statuses show as null')
+      this.log.warn({ audience }, 'exposure policy tables missing; customer-facing statuses show as null and default fields are hidden')
+      if (audience === 'customer') for (const f of DEFAULT_CUSTOMER_HIDDEN) rows.hidden.add(f)
     }
     return rows
   }

@@ -13,6 +13,8 @@ const MAX_LIST = 100
 function text (name: string, value: string | null | undefined): string | null {
   if (value == null) return null
   if (value.length > MAX_TEXT) throw badInput(`${name} is longer than ${MAX_TEXT} characters`)
+  // PostgreSQL text cannot hold NUL: Odoo would fail with an SQL error instead of matching nothing
+  if (value.includes('\u0000')) throw badInput(`${name} contains a NUL character`)
   return value
 }
 

@@ -13,6 +13,7 @@ import { type OdooKw, kwReader } from '../odoo/reader.ts'
 import { OdooSessions, sessionKw } from '../odoo/session.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 import { RateLimiter } from '../workers/rate-limiter.ts'
+import { BackendBudget } from './backend-budget.ts'
 import { type DataSources, type GatewayContext, createRequestData } from './context.ts'
 import { createMaskError } from './errors.ts'
 import { ExposurePolicy } from './exposure.ts'
@@ -48,6 +49,8 @@ export interface Gateway {
   keys: KeyStore
   tokens: TokenSettings
   metrics: GatewayMetrics
+  /** the callers' shares of Odoo (in flight and queued per caller) */
+  backend: BackendBudget
 }
 
 export function tokenSettings (config: Config): TokenSettings {
@@ -73,7 +76,7 @@ function yogaLogger (log: Logger) {
   }
 }
 
-function createDataSources (deps: GatewayDeps): DataSources {
+function createDataSources (deps: GatewayDeps, backend: BackendBudget): DataSources {
   const { config, pool, logger } = deps
   const timeoutMs = config.HUB_GATEWAY_LIVE_TIMEOUT_MS
   const integration = kwReader(deps.odoo)
@@ -81,6 +84,7 @@ function createDataSources (deps: GatewayDeps): DataSources {
     pool,
     // an Odoo user reads as themselves, so Odoo's access rights apply; everyone else as the integration user
     readerFor: caller => caller.odooSession ? kwReader(sessionKw(config.ODOO_URL, caller.odooSession)) : integration,
+    backend,
     exposure: new ExposurePolicy(pool, config.HUB_GATEWAY_POLICY_TTL_SECONDS * 1000, logger),
     warehouseStock: deps.warehouseStock ?? wmsWarehouseStock({ pool, timeoutMs, breakers: deps.breakers }),
     carrierTracking: deps.carrierTracking ?? connectorCarrierTracking({ pool, timeoutMs, breakers: deps.breakers }),
@@ -89,9 +93,9 @@ function createDataSources (deps: GatewayDeps): DataSources {
 }
 
 /** Order matters: who is asking, then how often, then what (persisted), then how big, then the schema rules. */
-function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSettings, metrics: GatewayMetrics): Plugin[] {
+function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSettings, metrics: GatewayMetrics, backend: BackendBudget): Plugin[] {
   const { config, pool, logger } = deps
-  const sources = createDataSources(deps)
+  const sources = createDataSources(deps, backend)
   const authenticate = createAuthenticator({
     pool, keys, tokens, external: externalIdp(config), externalAudience: config.HUB_EXTERNAL_CLIENT_AUDIENCE,
     sessions: config.HUB_GATEWAY_ODOO_SESSIONS ? new OdooSessions(config.ODOO_URL, config.ODOO_DB) : null,
@@ -101,8 +105,8 @@ function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSetting
     useAuthentication({ authenticate, createData: async caller => await createRequestData(caller, sources), log: logger }) as Plugin,
     useRateLimit({ limiter: new RateLimiter() }),
     usePersistedOperations({ operations: loadPersistedOperations(config.HUB_GATEWAY_PERSISTED_DIR, config.HUB_GATEWAY_PERSISTED_FILE), only: config.HUB_GATEWAY_PERSISTED_ONLY }),
-    useQueryLimits({ maxDepth: config.HUB_GATEWAY_MAX_DEPTH, maxCost: config.HUB_GATEWAY_MAX_COST, maxAliases: config.HUB_GATEWAY_MAX_ALIASES, maxTokens: config.HUB_GATEWAY_MAX_TOKENS }),
-    useIntrospection({ enabled: config.HUB_GATEWAY_INTROSPECTION }),
+    useQueryLimits({ maxDepth: config.HUB_GATEWAY_MAX_DEPTH, maxCost: config.HUB_GATEWAY_MAX_COST, maxAliases: config.HUB_GATEWAY_MAX_ALIASES, maxTokens: config.HUB_GATEWAY_MAX_TOKENS, maxBackendCalls: config.HUB_GATEWAY_MAX_BACKEND_CALLS }),
+    useIntrospection({ enabled: config.HUB_GATEWAY_INTROSPECTION, sdlClients: new Set(config.HUB_GATEWAY_SDL_CLIENTS.split(',').map(c => c.trim()).filter(Boolean)) }),
     useErrorCodes(),
     useErrorMetrics({ metrics })
   ]
@@ -114,6 +118,7 @@ export function createGateway (deps: GatewayDeps): Gateway {
   const keys = new KeyStore(pool, { privateKeyPem: config.HUB_JWT_PRIVATE_KEY, tokenTtlSeconds: config.HUB_JWT_TTL_SECONDS, rotationDays: config.HUB_JWT_KEY_ROTATION_DAYS, log: logger })
   const tokens = tokenSettings(config)
   const metrics = createGatewayMetrics(deps.registry ?? new Registry())
+  const backend = new BackendBudget({ perCaller: config.HUB_GATEWAY_ODOO_CONCURRENCY_PER_CALLER, total: config.HUB_GATEWAY_ODOO_CONCURRENCY })
   const origins = config.HUB_GATEWAY_CORS_ORIGINS?.split(',').map(o => o.trim()).filter(Boolean)
   const yoga = createYoga<{}, GatewayContext>({
     schema: buildGatewaySchema(),
@@ -126,9 +131,9 @@ export function createGateway (deps: GatewayDeps): Gateway {
     multipart: false,
     maskedErrors: { maskError: createMaskError(logger), isDev: false },
     logging: yogaLogger(logger),
-    plugins: gatewayPlugins(deps, keys, tokens, metrics)
+    plugins: gatewayPlugins(deps, keys, tokens, metrics, backend)
   })
-  return { yoga, keys, tokens, metrics }
+  return { yoga, keys, tokens, metrics, backend }
 }
 
 /**

@@ -14,10 +14,17 @@ export function encodeCursor (typeName: string, id: number): string {
   return Buffer.from(`${typeName}:${id}`).toString('base64url')
 }
 
+/** Odoo ids are PostgreSQL `integer`s: a larger number in a domain is an SQL error, not an empty answer. */
+export const MAX_ODOO_ID = 2_147_483_647
+
+export function isOdooId (n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0 && n <= MAX_ODOO_ID
+}
+
 export function decodeCursor (typeName: string, cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8')
   const match = /^([A-Za-z]+):(\d{1,10})$/.exec(text)
-  if (!match || match[1] !== typeName) throw badInput('invalid cursor')
+  if (!match || match[1] !== typeName || !isOdooId(Number(match[2]))) throw badInput('invalid cursor')
   return Number(match[2])
 }
 

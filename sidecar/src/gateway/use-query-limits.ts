@@ -1,9 +1,14 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor'
-import type { GraphQLError, ValidationContext } from 'graphql'
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 import { gatewayError } from './errors.ts'
+import { plannedBackendCalls } from './planned-calls.ts'
 
-export interface QueryLimits { maxDepth: number, maxCost: number, maxAliases: number, maxTokens: number, maxDirectives?: number }
+export interface QueryLimits {
+  maxDepth: number, maxCost: number, maxAliases: number, maxTokens: number, maxDirectives?: number
+  /** planned Odoo calls per operation (planned-calls.ts); unlimited when absent */
+  maxBackendCalls?: number
+}
 
 /** graphql-armor's verdicts as our QUERY_TOO_COMPLEX (HTTP 400), reported as validation errors. */
 function reject (ctx: ValidationContext | null, err: GraphQLError): void {
@@ -13,13 +18,26 @@ function reject (ctx: ValidationContext | null, err: GraphQLError): void {
   else throw coded // the token limit runs while parsing, where there is no validation context
 }
 
+/** Refuses an operation whose planned backend calls exceed `max`, before any of them is made. */
+function backendCallLimit (max: number): ValidationRule {
+  return ctx => ({
+    OperationDefinition (operation) {
+      const type = ctx.getSchema().getRootType(operation.operation)
+      if (!type) return
+      const planned = plannedBackendCalls({ schema: ctx.getSchema(), fragment: name => ctx.getFragment(name) }, operation.selectionSet, type)
+      if (planned > max) reject(ctx, new GraphQLError(`Query plans ${planned} backend calls, more than the allowed ${max}.`))
+    }
+  })
+}
+
 /**
- * Depth, cost, alias, directive and token limits (graphql-armor), plus no field suggestions in errors
- * ("did you mean ...?" would describe the schema to a caller without introspection).
+ * Depth, cost, alias, directive and token limits (graphql-armor), the planned backend calls, plus no
+ * field suggestions in errors ("did you mean ...?" would describe the schema to a caller without introspection).
  */
 export function useQueryLimits (limits: QueryLimits): Plugin {
   const limit = { onReject: [reject], propagateOnRejection: false }
-  return EnvelopArmorPlugin({
+  const { maxBackendCalls } = limits
+  const armor = EnvelopArmorPlugin({
     maxDepth: { n: limits.maxDepth, ...limit },
     costLimit: { maxCost: limits.maxCost, ...limit },
     maxAliases: { n: limits.maxAliases, ...limit },
@@ -27,4 +45,10 @@ export function useQueryLimits (limits: QueryLimits): Plugin {
     maxTokens: { n: limits.maxTokens, ...limit },
     blockFieldSuggestion: { enabled: true }
   }) as Plugin
+  return {
+    onPluginInit ({ addPlugin }) {
+      addPlugin(armor)
+      if (maxBackendCalls !== undefined) addPlugin({ onValidate: ({ addValidationRule }) => { addValidationRule(backendCallLimit(maxBackendCalls)) } })
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { type DestinationStream, pino, type Logger } from 'pino'
+import { redactUrl } from './redact-url.ts'
 
 export type { Logger }
 
@@ -17,6 +18,12 @@ export function createLogger (level: string, destination?: DestinationStream): L
         'client_secret', '*.client_secret', 'access_token', '*.access_token', 'token', '*.token',
         'headers.cookie', 'req.headers.cookie', 'headers["x-odoo-session"]', 'req.headers["x-odoo-session"]'],
       censor: '[redacted]'
+    },
+    serializers: {
+      // replaces fastify's request serializer (same fields): the URL loses secrets in its query string
+      req: (req: { method?: string, url?: string, host?: string, ip?: string, socket?: { remotePort?: number } }) => ({
+        method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort
+      })
     }
   }, destination as DestinationStream)
 }

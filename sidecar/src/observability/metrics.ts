@@ -23,6 +23,8 @@ export function createMetrics () {
     selfCheckFindings: new Gauge({ name: 'hub_self_check_findings', help: 'Broken invariants found by the last self-check, by check', labelNames: ['check'], registers: [registry] }),
     selfCheckRepairs: new Counter({ name: 'hub_self_check_repairs_total', help: 'Items the self-check repaired, by check', labelNames: ['check'], registers: [registry] }),
     unhandledErrors: new Counter({ name: 'hub_unhandled_errors_total', help: 'Errors no caller handled (logged; the process kept running)', registers: [registry] }),
+    authFailures: new Counter({ name: 'hub_auth_failures_total', help: 'Failed credential attempts (wrong client secret or admin token), by endpoint', labelNames: ['endpoint'], registers: [registry] }),
+    authThrottled: new Counter({ name: 'hub_auth_throttled_total', help: 'Credential attempts refused with 429 after too many failures, by endpoint', labelNames: ['endpoint'], registers: [registry] }),
     odooApplies: new Counter({ name: 'hub_odoo_applies_total', help: 'Items written back to Odoo by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] })
   }
 }

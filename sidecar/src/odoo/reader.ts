@@ -1,8 +1,10 @@
 import type { OdooClient } from './rpc.ts'
 
-/** An Odoo search domain: leaves `[field, operator, value]`, implicitly ANDed. */
+/** An Odoo search domain: leaves `[field, operator, value]` and prefix operators, top-level terms implicitly ANDed. */
 export type DomainLeaf = [string, string, unknown]
-export type Domain = DomainLeaf[]
+/** Odoo's prefix operators: a term built with them is complete, so domains still concatenate (implicit AND). */
+export type DomainOperator = '&' | '|' | '!'
+export type Domain = Array<DomainLeaf | DomainOperator>
 
 /** A record as search_read returns it: many2one as `[id, display_name]` or false, x2many as id lists. */
 export type OdooRow = Record<string, unknown> & { id: number }

@@ -3,11 +3,11 @@ import type { Domain, OdooRow } from '../../odoo/reader.ts'
 import type { GatewayContext } from '../context.ts'
 import { badInput, notFound } from '../errors.ts'
 import { odooFieldsFor } from '../odoo-fields.ts'
-import { type Connection, type Direction, type PageArgs, connectionOf, pageOf } from '../pagination.ts'
+import { type Connection, type Direction, type PageArgs, connectionOf, isOdooId, pageOf } from '../pagination.ts'
 
 /** GraphQL ID -> Odoo id; anything but a positive integer is a client error. */
 export function odooId (typeName: string, id: string): number {
-  if (!/^\d{1,10}$/.test(id) || Number(id) <= 0) throw badInput(`invalid ${typeName} id`)
+  if (!/^\d{1,10}$/.test(id) || !isOdooId(Number(id))) throw badInput(`invalid ${typeName} id`)
   return Number(id)
 }
 
