@@ -4,11 +4,12 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { request } from 'undici'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { QUEUES } from '../../sidecar/src/queues.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
+import { adminPage, launchChromium } from '../support/browser.ts'
 import { newSecret, signedHeaders } from '../support/fixtures.ts'
 import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
@@ -18,7 +19,6 @@ const spec = odooSpec()
 const root = fileURLToPath(new URL('../..', import.meta.url))
 /** HUB_SCREENSHOT_DIR to keep them elsewhere */
 const screenshots = process.env.HUB_SCREENSHOT_DIR ?? join(root, 'test-results', 'screenshots')
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 interface Attempt { error: string | false, attempt: number, max_attempts: number, status: string, http_status: number, duration_ms: number, response_excerpt: string | false, next_retry_at: string | false, connector_id: [number, string] }
 
@@ -120,15 +120,9 @@ describe('delivery attempts and refused callbacks, visible in Odoo', { skip: spe
 
   it('shows the attempts in the timeline (screenshot)', async () => {
     mkdirSync(screenshots, { recursive: true })
-    browser = await chromium.launch({ executablePath: '/usr/lib/chromium/chromium', args: CHROMIUM_ARGS })
-    const page: Page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
+    browser = await launchChromium()
     const pageErrors: string[] = []
-    page.on('pageerror', error => { pageErrors.push(error.message) })
-    await page.goto(`${odoo.url}/web/login`)
-    await page.fill('input[name="login"]', 'admin')
-    await page.fill('input[name="password"]', 'admin')
-    await page.click('button[type="submit"]')
-    await page.waitForURL(/\/odoo/)
+    const page = await adminPage(browser, odoo.url, pageErrors, { width: 1440, height: 1000 })
     await page.goto(`${odoo.url}/odoo/action-sale.action_orders/${orderId}`)
     await page.locator('.o_form_view .o_hub_sync_badge[data-connector="Billing portal"]').click()
     const dialog = page.locator('.o_hub_timeline')

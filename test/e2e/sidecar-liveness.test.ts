@@ -5,8 +5,9 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
+import { adminPage, launchChromium } from '../support/browser.ts'
 import { OdooServer, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
@@ -15,7 +16,6 @@ const spec = odooSpec()
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const screenshots = process.env.HUB_SCREENSHOT_DIR ?? join(root, 'test-results', 'screenshots')
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 /** This suite's own database: it starts and kills sidecars, which must not touch other suites' events. */
 function ownDatabase (base: NonNullable<typeof spec>, db: string): NonNullable<typeof spec> {
@@ -56,14 +56,8 @@ describe('Odoo sees whether the sidecar runs (real Odoo, real sidecar, Chromium)
     odoo = new OdooServer(own, process.env.HUB_E2E_WORK!)
     await odoo.start()
     rpc = odoo.client()
-    browser = await chromium.launch({ executablePath: '/usr/lib/chromium/chromium', args: CHROMIUM_ARGS })
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-    page.on('pageerror', error => { pageErrors.push(error.message) })
-    await page.goto(`${odoo.url}/web/login`)
-    await page.fill('input[name="login"]', 'admin')
-    await page.fill('input[name="password"]', 'admin')
-    await page.click('button[type="submit"]')
-    await page.waitForURL(/\/odoo/)
+    browser = await launchChromium()
+    page = await adminPage(browser, odoo.url, pageErrors)
   })
 
   after(async () => {

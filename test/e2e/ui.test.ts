@@ -3,9 +3,10 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { type Browser, type Page, chromium } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
+import { adminPage, launchChromium } from '../support/browser.ts'
 import { newSecret } from '../support/fixtures.ts'
 import { OdooServer, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
@@ -14,7 +15,6 @@ import { waitFor } from '../support/wait.ts'
 const spec = odooSpec()
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const screenshots = join(root, 'test-results', 'screenshots')
-const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium']
 const ADMIN_TOKEN = 'ui-e2e-admin-token-0123456789'
 
 /**
@@ -25,15 +25,6 @@ const ADMIN_TOKEN = 'ui-e2e-admin-token-0123456789'
 function ownDatabase (base: NonNullable<typeof spec>, db: string): NonNullable<typeof spec> {
   const args = base.args.map(arg => arg === base.db ? db : arg.startsWith('--db-filter=') ? `--db-filter=^${db}$` : arg)
   return { ...base, db, args, dbUrl: base.dbUrl.replace(/\/[^/]+$/, `/${db}`) }
-}
-
-async function launchChromium (): Promise<Browser> {
-  const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  let lastError: unknown
-  for (const executablePath of CHROMIUM) {
-    try { return await chromium.launch({ executablePath, args }) } catch (error) { lastError = error }
-  }
-  throw lastError
 }
 
 /**
@@ -87,13 +78,7 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     partnerId = await rpc.executeKw<number>('res.partner', 'create', [{ name: 'UI Retail BV', street: '2 Quay', city: 'Rotterdam', zip: '3011' }])
 
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-    page.on('pageerror', error => { pageErrors.push(error.message) })
-    await page.goto(`${odoo.url}/web/login`)
-    await page.fill('input[name="login"]', 'admin')
-    await page.fill('input[name="password"]', 'admin')
-    await page.click('button[type="submit"]')
-    await page.waitForURL(/\/odoo/)
+    page = await adminPage(browser, odoo.url, pageErrors)
   })
 
   after(async () => {
