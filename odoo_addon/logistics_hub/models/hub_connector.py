@@ -6,7 +6,7 @@ from urllib.parse import quote
 import requests
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..hub.envelope import new_secret
 from .hub_api_client import SHOWN_SECRET_KEY
@@ -198,8 +198,7 @@ class HubConnector(models.Model):
         return True
 
     def _hub_check_secret_rights(self):
-        if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
-            raise AccessError(_("Only Logistics Hub managers may see or change connector secrets."))
+        self.env["hub.event"]._hub_check_manager(_("Only Logistics Hub managers may see or change connector secrets."))
 
     def _hub_show_secret(self, secret, title):
         # No row is written: the secret reaches the dialog only in this answer's context (hub.connector.secret).
@@ -226,8 +225,7 @@ class HubConnector(models.Model):
         go to the server log, never to the screen. Nothing is stored.
         """
         self.ensure_one()
-        if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
-            raise AccessError(_("Only Logistics Hub managers may test connectors."))
+        self.env["hub.event"]._hub_check_manager(_("Only Logistics Hub managers may test connectors."))
         params = self.env["ir.config_parameter"].sudo()
         base_url = (params.get_param("logistics_hub.sidecar_url") or DEFAULT_SIDECAR_URL).rstrip("/")
         token = params.get_param("logistics_hub.sidecar_token") or ""

@@ -174,8 +174,7 @@ class HubEvent(models.Model):
         return self.env["hub.resend.wizard"]._hub_open(self)
 
     def _hub_check_resend_rights(self):
-        if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
-            raise AccessError(_("Only Logistics Hub managers may send events again."))
+        self._hub_check_manager(_("Only Logistics Hub managers may send events again."))
 
     def _hub_partner_confirmation(self):
         """Why the partner already has this event's business request, or False.
@@ -390,9 +389,10 @@ class HubEvent(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hub_check_manager(self):
+    def _hub_check_manager(self, message=None):
+        """The one check behind every manager-only hub action; ``message`` says which action was refused."""
         if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
-            raise AccessError(_("Only Logistics Hub managers may apply partner messages."))
+            raise AccessError(message or _("Only Logistics Hub managers may apply partner messages."))
 
     @api.model
     def hub_apply_inbound(self, connector_code, messages):
