@@ -57,6 +57,7 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
       const port = new URL(databaseUrl).port
       if (STATEMENTS) await pool.query('SELECT pg_stat_statements_reset()')
       const cpu0 = { machine: machineCpuMs(), pg: postgresCpuMs(port), sidecars: sidecars.map(s => processCpuMs(s.pid)), self: process.cpuUsage() }
+      const writtenBack = odoo.results()
       const t0 = performance.now()
       await commitBurst(pool, c.id, size)
       await until(() => partner.received.size === size)
@@ -66,6 +67,9 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
       const sidecarMs = sidecars.reduce((sum, s, i) => sum + processCpuMs(s.pid) - cpu0.sidecars[i]!, 0)
       const self = process.cpuUsage(cpu0.self)
       const cpu = `CPU ${fmt(100 * (machine.busy - cpu0.machine.busy) / (machine.total - cpu0.machine.total), 0)}% busy; cores: PostgreSQL ${cores(postgresCpuMs(port) - cpu0.pg)}, sidecar(s) ${cores(sidecarMs)}, partner+Odoo stub ${cores((self.user + self.system) / 1000)}`
+      // the drain is over when Odoo holds every result too (measured after the CPU figures, which are the delivery's)
+      await until(() => odoo.results() - writtenBack >= size, 120_000)
+      const settledSeconds = (performance.now() - t0) / 1000
       const rss = sidecars.map(s => peakRssMiB(s.pid))
       for (const s of sidecars) s.kill('SIGTERM')
       await until(() => sidecars.every(s => s.exitCode !== null || s.signalCode !== null), 30_000).catch(() => { for (const s of sidecars) s.kill('SIGKILL') })
@@ -74,7 +78,7 @@ export async function benchBacklog (databaseUrl: string): Promise<void> {
       const flat = rate / rates.get(`${processes}:${SIZES[0]}`)!
       const scale = processes > 1 ? `, ${fmt(rate / rates.get(`1:${size}`)!, 2)}x one process` : ''
       console.log(`  ${processes} process(es), ${String(size).padStart(7)} events: ${fmt(seconds).padStart(6)} s, ${fmt(rate, 0).padStart(6)} events/s (${fmt(flat, 2)}x the ${SIZES[0]}-event rate${scale}); peak RSS ${rss.map(r => fmt(r, 0)).join(' / ')} MiB`)
-      console.log(`  ${' '.repeat(String(processes).length)}              ${cpu}`)
+      console.log(`  ${' '.repeat(String(processes).length)}              ${cpu}; every result written back to Odoo after ${fmt(settledSeconds)} s`)
       if (STATEMENTS) await printStatements(pool, size)
     }
   }

@@ -37,7 +37,8 @@ export interface DeliveryAttempt {
 
 export const DELIVERY_EXCERPT_CHARS = 300
 
-export interface WritebackJob {
+/** One delivery result for Odoo (`hub.sync.state.hub_apply_results` item, docs/contract.md). */
+export interface WritebackResult {
   event_uuid: string
   status: 'sent' | 'failed' | 'dead' | 'acknowledged'
   attempt: number
@@ -50,6 +51,9 @@ export interface WritebackJob {
   at: string
   correlation_id: string
 }
+
+/** A write-back job: the results recorded in one transaction (workers/writeback-results.ts). */
+export interface WritebackJob { results: WritebackResult[] }
 
 /** An item Odoo refused on its own; exactly the shape of `hub.exception.hub_park` items (docs/contract.md). */
 export interface ParkedJob {

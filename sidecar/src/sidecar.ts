@@ -25,7 +25,7 @@ import { selfCheck } from './workers/self-check.ts'
 import { settleEach } from './workers/settle.ts'
 import { pollTracking } from './workers/tracking-poll.ts'
 import { reconcile } from './workers/reconcile.ts'
-import { writebackJobs } from './workers/writeback.ts'
+import { WRITEBACK_JOBS_PER_FETCH, applyWritebacks } from './workers/writeback.ts'
 
 /** Wires the sidecar from its configuration; `start` and `stop` are safe to call from tests. */
 export function createSidecar (config: Config, logger: Logger = createLogger(config.LOG_LEVEL)) {
@@ -76,8 +76,8 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       deliveryLoops.push(consume<DeliverJob>(QUEUES.deliver, config.HUB_DELIVERY_BATCH, async batch => { await deliverBatch({ pool, jobs, logger, metrics, rateLimiter, breakers }, batch); relay.signal() }))
     }
     consume<DeliverJob>(QUEUES.deliverDead, 10, async batch => { for (const job of batch) await deadLetterJob({ pool, jobs, logger, metrics }, job) })
-    consume<WritebackJob>(QUEUES.writeback, config.HUB_WRITEBACK_BATCH, async batch => { await writebackJobs({ pool, jobs, odoo, logger, metrics }, batch) })
-    consume<InboundJob>(QUEUES.inbound, config.HUB_WRITEBACK_BATCH, async batch => { await applyInboundJobs({ pool, jobs, odoo, logger, metrics }, batch) })
+    consume<WritebackJob>(QUEUES.writeback, WRITEBACK_JOBS_PER_FETCH, async batch => { await applyWritebacks({ pool, jobs, odoo, logger, metrics, maxResultsPerCall: config.HUB_WRITEBACK_BATCH }, batch) })
+    consume<InboundJob>(QUEUES.inbound, config.HUB_WRITEBACK_BATCH, async batch => { await applyInboundJobs({ pool, jobs, odoo, logger, metrics, maxMessagesPerCall: config.HUB_WRITEBACK_BATCH }, batch) })
     consume<ParkedJob>(QUEUES.odooRejected, 50, async batch => { await reportParked({ pool, jobs, odoo, logger }, batch) })
     consume(QUEUES.trackingPoll, 1, settleEach(pool, jobs, QUEUES.trackingPoll, logger, async () => await pollTracking({ pool, inbound, logger, breakers })))
     const reconcileSettings = { ackMinutes: config.HUB_RECONCILE_ACK_MINUTES, scanHours: config.HUB_RECONCILE_SCAN_HOURS, invoiceHours: config.HUB_RECONCILE_INVOICE_HOURS, portalMinutes: config.HUB_RECONCILE_PORTAL_MINUTES }

@@ -7,10 +7,9 @@ import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { request } from 'undici'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
-import { QUEUES } from '../../sidecar/src/queues.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
 import { adminPage, launchChromium } from '../support/browser.ts'
-import { newSecret, signedHeaders } from '../support/fixtures.ts'
+import { newSecret, signedHeaders, writebackResults } from '../support/fixtures.ts'
 import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
@@ -97,9 +96,8 @@ describe('delivery attempts and refused callbacks, visible in Odoo', { skip: spe
     assert.ok(failed!.next_retry_at, 'the next retry of the failing partner is announced')
 
     // the sidecar's write-backs, sent to Odoo again as they were: nothing new
-    const { rows } = await sidecar.pool.query<{ data: Record<string, unknown> }>(`SELECT data FROM pgboss.job WHERE name = $1`, [QUEUES.writeback])
     const uuids = await rpc.executeKw<Array<{ uuid: string }>>('hub.event', 'search_read', [[['res_model', '=', 'sale.order'], ['res_id', '=', orderId]]], { fields: ['uuid'] })
-    const ours = rows.map(r => r.data).filter(d => uuids.some(u => u.uuid === d.event_uuid))
+    const ours = (await writebackResults(sidecar.pool)).filter(r => uuids.some(u => u.uuid === r.event_uuid)).map(({ job_state: _, ...result }) => result)
     assert.equal(ours.length, 4)
     await rpc.executeKw('hub.sync.state', 'hub_apply_results', [ours])
     assert.equal((await attemptsOf(billing)).length, 3)

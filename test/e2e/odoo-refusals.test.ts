@@ -81,11 +81,8 @@ describe('Odoo refusals are parked where people look, outages are waited out', {
     await waitFor('delivered and written back', async () => (await syncState(orderId))?.status === 'sent', 30_000, 250)
     const at = new Date().toISOString()
     const result = (attempt: number, details: Record<string, unknown> | null) => ({ event_uuid: uuid, status: 'sent', attempt, error: null, external_ref: `REF-${attempt}`, details, at, correlation_id: 'corr-refusal' })
-    // one insert: the two results are fetched as one batch and sent in one call
-    await sidecar.jobs.insert(sidecar.pool, [
-      { name: QUEUES.writeback, data: result(7, null) },
-      { name: QUEUES.writeback, data: result(8, { shipment: { carrier: 'no-tracking-number' } }) }
-    ])
+    // one job carrying both results, as a delivered batch's write-back does: they are sent in one call
+    await sidecar.jobs.insert(sidecar.pool, [{ name: QUEUES.writeback, data: { results: [result(7, null), result(8, { shipment: { carrier: 'no-tracking-number' } })] } }])
     const key = `${uuid}:8:sent`
     await waitFor('the bad result parked in Odoo', async () => (await parked(key)).length === 1, 30_000, 250)
     assert.equal((await syncState(orderId))!.last_attempt, 7, 'the good result of the same batch applied')
@@ -94,13 +91,21 @@ describe('Odoo refusals are parked where people look, outages are waited out', {
     assert.equal(exception!.parked_item.attempt, 8)
   })
 
+  it('a write-back job queued by a sidecar before 0.2 (one result, unwrapped) still applies after the upgrade', async () => {
+    const { uuid, orderId } = await confirmedOrderEvent()
+    await waitFor('delivered and written back', async () => (await syncState(orderId))?.status === 'sent', 30_000, 250)
+    const legacy = { event_uuid: uuid, status: 'sent', attempt: 5, error: null, external_ref: 'REF-LEGACY', details: null, at: new Date().toISOString(), correlation_id: 'corr-legacy' }
+    await sidecar.jobs.insert(sidecar.pool, [{ name: QUEUES.writeback, data: legacy }])
+    await waitFor('the legacy result applied', async () => (await syncState(orderId))?.last_attempt === 5, 30_000, 250)
+  })
+
   it('while Odoo is down nothing is parked: write-backs wait and apply when it returns', async () => {
     await odoo.stop()
     const at = new Date().toISOString()
     const { rows: [event] } = await sidecar.pool.query<{ uuid: string, res_id: number }>("SELECT uuid, res_id FROM hub_event WHERE connector_id = $1 AND direction = 'out' ORDER BY id DESC LIMIT 1", [portalId])
-    await sidecar.jobs.insert(sidecar.pool, [{ name: QUEUES.writeback, data: { event_uuid: event!.uuid, status: 'sent', attempt: 9, error: null, external_ref: 'REF-9', details: null, at, correlation_id: 'corr-outage' } }])
+    await sidecar.jobs.insert(sidecar.pool, [{ name: QUEUES.writeback, data: { results: [{ event_uuid: event!.uuid, status: 'sent', attempt: 9, error: null, external_ref: 'REF-9', details: null, at, correlation_id: 'corr-outage' }] } }])
     await new Promise(resolve => setTimeout(resolve, 3000))
-    const { rows: [waiting] } = await sidecar.pool.query("SELECT state, retry_count FROM pgboss.job WHERE name = $1 AND data->>'attempt' = '9'", [QUEUES.writeback])
+    const { rows: [waiting] } = await sidecar.pool.query("SELECT state, retry_count FROM pgboss.job WHERE name = $1 AND data->'results'->0->>'attempt' = '9'", [QUEUES.writeback])
     assert.ok(['retry', 'active', 'created'].includes(waiting.state), `waiting, not parked (${waiting.state})`)
     assert.equal((await sidecar.pool.query("SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND data->'item'->>'attempt' = '9'", [QUEUES.odooRejected])).rows[0].n, 0)
     await odoo.start()

@@ -12,7 +12,7 @@ import pg from 'pg'
 import { QUEUES } from '../../sidecar/src/queues.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
-import { insertConnector, jobsIn, newSecret } from '../support/fixtures.ts'
+import { insertConnector, jobsIn, newSecret, writebackResults } from '../support/fixtures.ts'
 import { waitFor } from '../support/wait.ts'
 
 const LANES = 40
@@ -152,13 +152,13 @@ describe('chaos: nothing lost, nothing duplicated', { timeout: 240_000 }, () => 
     }
 
     // Odoo (unreachable here) will get exactly one `sent` per event, and `dead` only for the doomed ones
-    const writebacks = await jobsIn(pool, QUEUES.writeback)
-    const sent = writebacks.filter(j => j.data.status === 'sent').map(j => j.data.event_uuid)
+    const writebacks = await writebackResults(pool)
+    const sent = writebacks.filter(r => r.status === 'sent').map(r => r.event_uuid)
     assert.equal(sent.length, total)
     assert.equal(new Set(sent).size, total)
     const dlq = await jobsIn(pool, QUEUES.deliverDead)
     assert.equal(dlq.length, DOOMED)
     assert.ok(dlq.every(j => j.data.connector_id === doomedId))
-    assert.equal(writebacks.filter(j => j.data.status === 'dead').length, DOOMED)
+    assert.equal(writebacks.filter(r => r.status === 'dead').length, DOOMED)
   })
 })

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type DeliveryAttempt, QUEUES, type WritebackJob } from '../../sidecar/src/queues.ts'
+import type { DeliveryAttempt, WritebackResult } from '../../sidecar/src/queues.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
-import { insertConnector, insertEvent, jobsIn, newSecret } from '../support/fixtures.ts'
+import { insertConnector, insertEvent, newSecret, writebackResults } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
@@ -28,9 +28,9 @@ describe('delivery attempts reported to Odoo', () => {
 
   const eventState = async (id: number) => (await db.pool.query('SELECT state FROM hub_event WHERE id = $1', [id])).rows[0]?.state
   /** the write-backs of one event, in attempt order */
-  const writebacks = async (uuid: string): Promise<WritebackJob[]> => (await jobsIn(db.pool, QUEUES.writeback))
-    .map(j => j.data as WritebackJob).filter(d => d.event_uuid === uuid).sort((a, b) => a.attempt - b.attempt)
-  const delivery = (wb: WritebackJob | undefined): DeliveryAttempt => {
+  const writebacks = async (uuid: string): Promise<WritebackResult[]> => (await writebackResults(db.pool))
+    .filter(d => d.event_uuid === uuid).sort((a, b) => a.attempt - b.attempt)
+  const delivery = (wb: WritebackResult | undefined): DeliveryAttempt => {
     assert.ok(wb?.delivery, `write-back ${wb?.status}:${wb?.attempt} describes its attempt`)
     return wb.delivery
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { QUEUES } from '../../sidecar/src/queues.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
-import { insertConnector, insertEvent, jobsIn, newSecret } from '../support/fixtures.ts'
+import { insertConnector, insertEvent, jobsIn, newSecret, writebackResults } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
@@ -22,7 +22,7 @@ describe('delivery to a webhook partner', () => {
   after(async () => { await sidecar.stop(); await receiver.stop(); await db.drop() })
 
   const eventState = async (id: number) => (await db.pool.query('SELECT state FROM hub_event WHERE id = $1', [id])).rows[0]?.state
-  const writebacks = async (uuid: string) => (await jobsIn(db.pool, QUEUES.writeback)).filter(j => j.data.event_uuid === uuid).map(j => `${j.data.status}:${j.data.attempt}`)
+  const writebacks = async (uuid: string) => (await writebackResults(db.pool)).filter(r => r.event_uuid === uuid).map(r => `${r.status}:${r.attempt}`)
 
   it('delivers a signed envelope and queues the `sent` write-back', async () => {
     const c = await insertConnector(db.pool, { base_url: url, secret })
@@ -83,9 +83,9 @@ describe('delivery to a webhook partner', () => {
     await waitFor('dead', async () => await eventState(e.id) === 'dead')
     assert.equal(receiver.attempts.filter(a => a.webhook_id === e.uuid).length, 1)
     await waitFor('dead write-back', async () => (await writebacks(e.uuid)).length > 0)
-    const [wb] = (await jobsIn(db.pool, QUEUES.writeback)).filter(j => j.data.event_uuid === e.uuid)
-    assert.equal(wb!.data.status, 'dead')
-    assert.match(wb!.data.error, /HTTP 422/)
+    const [wb] = (await writebackResults(db.pool)).filter(r => r.event_uuid === e.uuid)
+    assert.equal(wb!.status, 'dead')
+    assert.match(wb!.error ?? '', /HTTP 422/)
   })
 
   it('treats a partner timeout as retryable', async () => {

@@ -56,7 +56,14 @@ describe('applying a batch in Odoo', () => {
     return await boss.fetch<Item>(QUEUES.writeback, { batchSize: count, includeMetadata: true })
   }
   const run = async (batch: Array<PgBoss.JobWithMetadata<Item>>, call: (items: Item[]) => Promise<void>) =>
-    await applyInOdoo({ pool: db.pool, jobs, logger, metrics: createMetrics() }, QUEUES.writeback, batch, call, park)
+    await applyInOdoo<Item, Item>({ pool: db.pool, jobs, logger, metrics: createMetrics() }, { queue: QUEUES.writeback, itemsOf: d => [d], call, toParked: park, maxItems: 50 }, batch)
+  /** jobs carrying several items each (as write-back jobs do), applied `maxItems` per call */
+  async function runCarried (carried: number[][], maxItems: number, call: (items: Item[]) => Promise<void>): Promise<Record<string, string>> {
+    for (const ns of carried) await jobs.insert(db.pool, [{ name: QUEUES.writeback, data: { items: ns.map(n => ({ n })) } }])
+    const batch = await boss.fetch<{ items: Item[] }>(QUEUES.writeback, { batchSize: carried.length, includeMetadata: true })
+    await applyInOdoo<{ items: Item[] }, Item>({ pool: db.pool, jobs, logger, metrics: createMetrics() }, { queue: QUEUES.writeback, itemsOf: d => d.items, call, toParked: park, maxItems }, batch)
+    return Object.fromEntries((await jobsIn(db.pool, QUEUES.writeback)).map(j => [j.data.items.map((i: Item) => i.n).join('+'), j.state]))
+  }
   const states = async () => Object.fromEntries((await jobsIn(db.pool, QUEUES.writeback)).map(j => [j.data.n, j.state]))
   const parked = async () => (await jobsIn(db.pool, QUEUES.odooRejected)).map(j => j.data.key)
 
@@ -100,5 +107,27 @@ describe('applying a batch in Odoo', () => {
       assert.deepEqual(await states(), { 1: 'retry', 2: 'retry' }, name)
       assert.deepEqual(await parked(), [], name)
     }
+  })
+
+  it('parks only the refused item of a job carrying several; the job is done once the others applied', async () => {
+    const calls: number[][] = []
+    const states = await runCarried([[1, 2, 3], [4]], 50, async items => {
+      calls.push(items.map(i => i.n))
+      if (items.some(i => i.n === 2)) throw new OdooRpcError('Result 1 is malformed', 'odoo.exceptions.ValidationError')
+    })
+    assert.deepEqual(calls, [[1, 2, 3, 4], [1], [2], [3], [4]])
+    assert.deepEqual(states, { '1+2+3': 'completed', 4: 'completed' })
+    assert.deepEqual(await parked(), ['2'])
+  })
+
+  it('calls Odoo with at most maxItems items in arrival order; a job with an item that must wait is retried whole', async () => {
+    const calls: number[][] = []
+    const states = await runCarried([[1, 2], [3, 4, 5], [6]], 2, async items => {
+      calls.push(items.map(i => i.n))
+      if (items.some(i => i.n === 4)) throw new OdooUnavailableError('Odoo unreachable: connect ECONNREFUSED')
+    })
+    assert.deepEqual(calls, [[1, 2], [3, 4]], 'nothing after the outage is tried')
+    assert.deepEqual(states, { '1+2': 'completed', '3+4+5': 'retry', 6: 'retry' })
+    assert.deepEqual(await parked(), [])
   })
 })

@@ -10,7 +10,7 @@ import { createMetrics } from '../../sidecar/src/observability/metrics.ts'
 import { QUEUES } from '../../sidecar/src/queues.ts'
 import { relayBatch } from '../../sidecar/src/relay/relay.ts'
 import { type Finding, selfCheck } from '../../sidecar/src/workers/self-check.ts'
-import { eventStates, insertConnector, insertEvent, jobsIn } from '../support/fixtures.ts'
+import { eventStates, insertConnector, insertEvent, jobsIn, writebackResults } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startQueues } from '../support/queues.ts'
 
@@ -92,8 +92,15 @@ describe('self-check and npm run doctor', () => {
     await db.pool.query("INSERT INTO hub_sync_state (res_model, res_id, connector_id, status, last_event_id, last_attempt) VALUES ('sale.order', 3, $1, 'pending', $2, 0)", [connectorId, e.id])
     assert.deepEqual((await check(false)).pending_sync_of_closed_event, { count: 1, repaired: 0 })
     assert.deepEqual((await check(true)).pending_sync_of_closed_event, { count: 1, repaired: 1 })
-    assert.deepEqual((await jobsIn(db.pool, QUEUES.writeback)).map(j => [j.data.event_uuid, j.data.status]), [[e.uuid, 'sent']])
+    assert.deepEqual((await writebackResults(db.pool)).map(r => [r.event_uuid, r.status]), [[e.uuid, 'sent']])
     assert.deepEqual((await check(true)).pending_sync_of_closed_event, { count: 0, repaired: 0 }, 'a write-back on its way is not a finding')
+
+    // a job queued by a sidecar before 0.2 carries one result, unwrapped: on its way too
+    const old = await insertEvent(db.pool, { connector_id: connectorId, res_id: 4 })
+    await db.pool.query("UPDATE hub_event SET state = 'delivered', done_at = now() AT TIME ZONE 'UTC' - interval '1 hour' WHERE id = $1", [old.id])
+    await db.pool.query("INSERT INTO hub_sync_state (res_model, res_id, connector_id, status, last_event_id, last_attempt) VALUES ('sale.order', 4, $1, 'pending', $2, 0)", [connectorId, old.id])
+    await jobs.insert(db.pool, [{ name: QUEUES.writeback, data: { event_uuid: old.uuid, status: 'sent', attempt: 1 } }])
+    assert.deepEqual((await check(false)).pending_sync_of_closed_event, { count: 0, repaired: 0 })
   })
 
   it('puts Odoo-bound jobs that used up their retries back in line', async () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { QUEUES } from '../../sidecar/src/queues.ts'
 import { rankRates } from '../../sidecar/src/shipping/rate-shop.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
-import { insertConnector, insertEvent, jobsIn } from '../support/fixtures.ts'
+import { insertConnector, insertEvent, jobsIn, writebackResults } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
@@ -41,7 +41,7 @@ describe('rate shopping, booking and carrier failover', () => {
   })
   after(async () => { await sidecar.stop(); await parcelfast.stop(); await swiftpost.stop(); await db.drop() })
 
-  const sent = async (uuid: string) => (await jobsIn(db.pool, QUEUES.writeback)).find(j => j.data.event_uuid === uuid && j.data.status === 'sent')
+  const sent = async (uuid: string) => (await writebackResults(db.pool)).find(r => r.event_uuid === uuid && r.status === 'sent')
   const ship = async (id: number) => {
     const e = await insertEvent(db.pool, { connector_id: shopId, res_model: 'stock.picking', res_id: id, event_type: 'picking.done', payload: picking(id) })
     return await waitFor(`booking of picking ${id}`, () => sent(e.uuid), 30_000)
@@ -49,12 +49,12 @@ describe('rate shopping, booking and carrier failover', () => {
 
   it('books the cheapest carrier and reports tracking number and PDF label to Odoo', async () => {
     const wb = await ship(1)
-    const shipment = wb.data.details.shipment
+    const shipment = wb.details.shipment
     assert.equal(shipment.carrier, 'swiftpost', 'SwiftPost SP-48 (6.40) beats ParcelFast economy (7.90)')
     assert.equal(shipment.service, 'SP-48')
     assert.equal(shipment.amount, 6.4)
     assert.equal(shipment.rates_considered, 4)
-    assert.equal(wb.data.external_ref, shipment.tracking_number)
+    assert.equal(wb.external_ref, shipment.tracking_number)
     assert.match(Buffer.from(shipment.label_pdf_base64, 'base64').toString('latin1'), /^%PDF/)
     assert.equal(swiftpost.shipments.get(shipment.tracking_number)?.reference, 'WH/OUT/00001')
   })
@@ -62,27 +62,27 @@ describe('rate shopping, booking and carrier failover', () => {
   it('fails over to the next carrier when the best one is down, then stops calling it (circuit open)', async () => {
     swiftpost.faults.set({ failNext: 1000, failStatus: 503 })
     const first = await ship(2)
-    assert.equal(first.data.details.shipment.carrier, 'parcelfast')
+    assert.equal(first.details.shipment.carrier, 'parcelfast')
     const open = async () => /hub_circuit_open\{connector="swiftpost"\} 1/.test(await (await fetch(`${sidecar.url}/metrics`)).text())
     for (let id = 3; id < 8 && !await open(); id++) await ship(id)
     assert.ok(await open(), 'the circuit opened after repeated outages')
     const callsWhileOpen = swiftpost.requests.length
     const next = await ship(8)
-    assert.equal(next.data.details.shipment.carrier, 'parcelfast')
+    assert.equal(next.details.shipment.carrier, 'parcelfast')
     assert.equal(swiftpost.requests.length, callsWhileOpen, 'an open circuit is not called')
   })
 
   it('keeps the booking queued while every carrier is down and books when one returns', async () => {
     parcelfast.faults.set({ failNext: 1000, failStatus: 502 })
     const e = await insertEvent(db.pool, { connector_id: shopId, res_model: 'stock.picking', res_id: 9, event_type: 'picking.done', payload: picking(9) })
-    await waitFor('failed attempts reported', async () => (await jobsIn(db.pool, QUEUES.writeback)).filter(j => j.data.event_uuid === e.uuid && j.data.status === 'failed').length >= 2, 30_000)
+    await waitFor('failed attempts reported', async () => (await writebackResults(db.pool)).filter(r => r.event_uuid === e.uuid && r.status === 'failed').length >= 2, 30_000)
     const { rows: [row] } = await db.pool.query('SELECT state FROM hub_event WHERE id = $1', [e.id])
     assert.equal(row.state, 'queued', 'nothing lost, nothing dead: it waits')
-    const failed = (await jobsIn(db.pool, QUEUES.writeback)).find(j => j.data.event_uuid === e.uuid && j.data.status === 'failed')
-    assert.match(failed!.data.error, /no carrier could book WH\/OUT\/00009/)
+    const failed = (await writebackResults(db.pool)).find(r => r.event_uuid === e.uuid && r.status === 'failed')
+    assert.match(failed!.error ?? '', /no carrier could book WH\/OUT\/00009/)
     parcelfast.faults.reset()
     const wb = await waitFor('booked after recovery', () => sent(e.uuid), 30_000)
-    assert.equal(wb.data.details.shipment.carrier, 'parcelfast')
+    assert.equal(wb.details.shipment.carrier, 'parcelfast')
   })
 
   it('dead-letters when every carrier rejects the address (a person must fix it)', async () => {
@@ -90,7 +90,7 @@ describe('rate shopping, booking and carrier failover', () => {
     const bad = picking(10)
     bad.picking.partner.zip = ''
     const e = await insertEvent(db.pool, { connector_id: shopId, res_model: 'stock.picking', res_id: 10, event_type: 'picking.done', payload: bad })
-    const dead = await waitFor('dead write-back', async () => (await jobsIn(db.pool, QUEUES.writeback)).find(j => j.data.event_uuid === e.uuid && j.data.status === 'dead'), 30_000)
-    assert.match(dead.data.error, /ADDRESS_INVALID/)
+    const dead = await waitFor('dead write-back', async () => (await writebackResults(db.pool)).find(r => r.event_uuid === e.uuid && r.status === 'dead'), 30_000)
+    assert.match(dead.error ?? '', /ADDRESS_INVALID/)
   })
 })

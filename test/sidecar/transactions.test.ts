@@ -17,7 +17,7 @@ import { RateLimiter } from '../../sidecar/src/workers/rate-limiter.ts'
 import { selfCheck } from '../../sidecar/src/workers/self-check.ts'
 import { WebhookReceiver } from '../../sidecar/simulators/webhook-receiver.ts'
 import { crashingBeforeCommit } from '../support/crash.ts'
-import { eventStates, insertConnector, insertEvent, jobsIn, newSecret } from '../support/fixtures.ts'
+import { eventStates, insertConnector, insertEvent, jobsIn, newSecret, writebackResults } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startQueues } from '../support/queues.ts'
 
@@ -113,7 +113,8 @@ describe('job writes happen inside their transaction', () => {
     assert.deepEqual(await eventStates(db.pool), { queued: 2, delivered: 1 })
     const states = await Promise.all(batch.map(async j => [j.data.connector_id, (await stateOf(j.id)).state]))
     assert.deepEqual(Object.fromEntries(states), { [ok.id]: 'completed', [down.id]: 'retry', [misconfigured.id]: 'completed' })
-    assert.deepEqual((await jobsIn(db.pool, QUEUES.writeback)).map(j => j.data.status).sort(), ['failed', 'sent'])
+    assert.deepEqual((await writebackResults(db.pool)).map(r => r.status).sort(), ['failed', 'sent'])
+    assert.equal((await jobsIn(db.pool, QUEUES.writeback)).length, 1, "the batch's results for Odoo travel in one job")
     assert.equal((await jobsIn(db.pool, QUEUES.deliverDead)).length, 1)
   })
 
@@ -129,7 +130,7 @@ describe('job writes happen inside their transaction', () => {
     await deadLetterJob({ pool: db.pool, jobs, logger, metrics }, job)
     assert.deepEqual(await eventStates(db.pool), { dead: 1 })
     assert.equal((await stateOf(job.id)).state, 'completed')
-    assert.deepEqual((await jobsIn(db.pool, QUEUES.writeback)).map(j => j.data.status), ['dead'])
+    assert.deepEqual((await writebackResults(db.pool)).map(r => r.status), ['dead'])
   })
 
   it('Odoo batch: a crash before commit parks nothing and settles no job', async () => {
@@ -139,11 +140,12 @@ describe('job writes happen inside their transaction', () => {
       if (items.some(i => i.event_uuid === 'bad')) throw new OdooRpcError('malformed result', 'odoo.exceptions.ValidationError')
     }
     const park = (item: { event_uuid: string }, reason: string) => ({ kind: 'writeback' as const, connector_code: null, key: item.event_uuid, item, error: reason, correlation_id: null })
-    await assert.rejects(applyInOdoo({ pool: crashing(), jobs, logger, metrics }, QUEUES.writeback, [good, bad], refuseBad, park), /simulated crash/)
+    const apply = { queue: QUEUES.writeback, itemsOf: (d: { event_uuid: string }) => [d], call: refuseBad, toParked: park, maxItems: 50 }
+    await assert.rejects(applyInOdoo({ pool: crashing(), jobs, logger, metrics }, apply, [good, bad]), /simulated crash/)
     assert.equal((await stateOf(good.id)).state, 'active')
     assert.equal((await stateOf(bad.id)).state, 'active')
     assert.equal((await jobsIn(db.pool, QUEUES.odooRejected)).length, 0)
-    await applyInOdoo({ pool: db.pool, jobs, logger, metrics }, QUEUES.writeback, [good, bad], refuseBad, park)
+    await applyInOdoo({ pool: db.pool, jobs, logger, metrics }, apply, [good, bad])
     assert.equal((await stateOf(good.id)).state, 'completed')
     assert.equal((await stateOf(bad.id)).state, 'completed')
     assert.deepEqual((await jobsIn(db.pool, QUEUES.odooRejected)).map(j => [j.data.key, j.data.error]), [['bad', 'odoo.exceptions.ValidationError: malformed result']])

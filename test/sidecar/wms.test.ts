@@ -5,7 +5,7 @@ import { fromWmsCallback, toFulfilmentRequest } from '../../sidecar/src/adapters
 import { InboundFormatError } from '../../sidecar/src/adapters/types.ts'
 import { QUEUES } from '../../sidecar/src/queues.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
-import { insertConnector, insertEvent, jobsIn, newSecret } from '../support/fixtures.ts'
+import { insertConnector, insertEvent, jobsIn, newSecret, writebackResults } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
@@ -67,8 +67,8 @@ describe('WMS round trip through the simulator', () => {
     assert.ok(wms.requests.every(r => r.signature_ok === true))
     assert.equal(wms.fulfilments.size, 1, 'retries did not create a second fulfilment')
 
-    const sent = (await jobsIn(db.pool, QUEUES.writeback)).find(j => j.data.event_uuid === e.uuid && j.data.status === 'sent')
-    assert.equal(sent!.data.external_ref, 'FUL-000001')
+    const sent = (await writebackResults(db.pool)).find(r => r.event_uuid === e.uuid && r.status === 'sent')
+    assert.equal(sent!.external_ref, 'FUL-000001')
 
     await waitFor('both callbacks sent twice', () => wms.callbacks.filter(cb => cb.status === 202 || cb.status === 200).length === 4)
     assert.deepEqual(wms.callbacks.map(cb => `${cb.stage}:${cb.status}`), ['PACKED:202', 'PACKED:200', 'PICKED:202', 'PICKED:200'])

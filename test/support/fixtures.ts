@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import { Webhook } from 'standardwebhooks'
+import { QUEUES, type WritebackJob, type WritebackResult } from '../../sidecar/src/queues.ts'
 
 export const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`
 
@@ -44,4 +45,9 @@ export async function eventStates (pool: pg.Pool): Promise<Record<string, number
 export async function jobsIn (pool: pg.Pool, queue: string): Promise<Array<{ id: string, state: string, data: any, retry_count: number, output: any }>> {
   const { rows } = await pool.query('SELECT id, state, data, retry_count, output FROM pgboss.job WHERE name = $1 ORDER BY created_on, id', [queue])
   return rows
+}
+
+/** Every result queued for Odoo, in the order recorded, with the state of the write-back job carrying it. */
+export async function writebackResults (pool: pg.Pool): Promise<Array<WritebackResult & { job_state: string, details: any }>> {
+  return (await jobsIn(pool, QUEUES.writeback)).flatMap(j => (j.data as WritebackJob).results.map(r => ({ ...r, job_state: j.state })))
 }

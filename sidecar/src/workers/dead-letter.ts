@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, QUEUES } from '../queues.ts'
 import { lastAttempt } from './attempt-report.ts'
-import { writeback } from './deliver.ts'
+import { writebackJobs, writebackResult } from './writeback-results.ts'
 
 export interface DeadLetterDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics }
 
@@ -28,8 +28,8 @@ export async function deadLetterJob ({ pool, jobs, logger, metrics }: DeadLetter
     if (!closed) return false
     // pg-boss copies the failed job's retry_limit to its dead-letter job: the connector's attempts - 1
     const delivery = lastAttempt(job.data.delivery, job.output, job.retryLimit + 1)
-    const dead = writeback({ uuid: job.data.event_uuid, correlation_id: job.data.correlation_id }, 'dead', attempt, reason, null, undefined, delivery)
-    await jobs.insert(client, [{ name: QUEUES.writeback, data: dead }])
+    const dead = writebackResult({ uuid: job.data.event_uuid, correlation_id: job.data.correlation_id }, 'dead', attempt, reason, null, undefined, delivery)
+    await jobs.insert(client, writebackJobs([dead]))
     if (closed.lane_has_next) await client.query(notifyRelay())
     return true
   })

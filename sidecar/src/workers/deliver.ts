@@ -11,12 +11,13 @@ import { PermanentError, RetryableError, errorMessage } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import { maskSecrets } from '../observability/mask.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import { type DeliverJob, type DeliveryAttempt, QUEUES, type WritebackJob } from '../queues.ts'
+import { type DeliverJob, type DeliveryAttempt, QUEUES, type WritebackResult } from '../queues.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
 import type { CarrierRule } from '../shipping/rate-shop.ts'
 import { describeAttempt } from './attempt-report.ts'
 import { type OutboundEventRow, toEnvelope } from './envelope.ts'
 import type { RateLimiter } from './rate-limiter.ts'
+import { writebackJobs, writebackResult } from './writeback-results.ts'
 
 export interface DeliverDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics, rateLimiter: RateLimiter, breakers: BreakerRegistry }
 
@@ -34,13 +35,13 @@ type Outcome =
  * Delivers a fetched batch of queued outbox events, partner calls running concurrently (events of one
  * record are never in the same batch: the relay queues one per lane). Every outcome of the batch is then
  * recorded in ONE transaction, together with the completion or failure of its job:
- * - delivered: event closed, `sent` write-back queued, job completed, relay woken if a lane has a next
- *   event;
+ * - delivered: event closed, a `sent` result for Odoo, job completed, relay woken if a lane has a
+ *   next event;
  * - retryable failure: the job failed, so pg-boss retries it with the connector's backoff, and a
- *   `failed` write-back queued carrying when that retry is due; or on the last attempt pg-boss moves
- *   it to the dead-letter queue (same statement), with the attempt's description in its output;
+ *   `failed` result for Odoo carrying when that retry is due; or on the last attempt pg-boss moves it
+ *   to the dead-letter queue (same statement), with the attempt's description in its output;
  * - permanent failure (partner said no, or misconfiguration): dead-letter job queued, job completed.
- * Every write-back and dead-letter job describes its attempt (`delivery`: partner status, answer
+ * The batch's results for Odoo go into one write-back job. Every result and dead-letter job describes its attempt (`delivery`: partner status, answer
  * excerpt, duration, attempt count), which Odoo keeps as one hub.event.attempt per attempt.
  * Crash windows: before that commit nothing of the batch is recorded, the jobs stay active, expire
  * (HUB_DELIVERY_EXPIRE_SECONDS) and are delivered again (partners dedupe on the event id, which is the
@@ -103,24 +104,23 @@ async function recordOutcomes ({ pool, jobs, logger }: DeliverDeps, outcomes: Ou
   const failed = outcomes.filter(o => o.kind === 'failed')
   const done = outcomes.filter(o => o.kind !== 'failed').map(o => o.job.id)
   await withTransaction(pool, async client => {
+    const results: WritebackResult[] = []
     if (delivered.length) {
       const { rows } = await client.query<{ lane_has_next: boolean }>(markFinished(delivered.map(o => o.event.id), 'delivered'))
-      const sent = delivered.map(o => writeback(o.event, 'sent', o.job.retryCount + 1, null, o.result.externalRef, o.result.details, o.delivery))
-      await jobs.insert(client, sent.map(data => ({ name: QUEUES.writeback, data })))
+      results.push(...delivered.map(o => writebackResult(o.event, 'sent', o.job.retryCount + 1, null, o.result.externalRef, o.result.details, o.delivery)))
       if (rows.some(r => r.lane_has_next)) await client.query(notifyRelay())
     }
     await jobs.insert(client, rejected.map(o => ({ name: QUEUES.deliverDead, data: { ...o.job.data, error: o.reason, attempt: o.job.retryCount + 1, delivery: o.delivery } })))
     await jobs.complete(client, QUEUES.deliver, done)
-    const retried: WritebackJob[] = []
     for (const o of failed) {
       // the output carries the attempt to the dead-letter job when this was the last one
       await jobs.fail(client, QUEUES.deliver, [o.job.id], o.reason, { delivery: o.delivery })
       if (o.final) continue // reported by the dead-letter consumer, with the final reason
       // pg-boss draws the backoff when failing the job: read back when it is due, in this transaction
       const next = await jobs.nextRetryAt(client, QUEUES.deliver, o.job.id)
-      retried.push(writeback(o.event, 'failed', o.job.retryCount + 1, o.reason, null, undefined, { ...o.delivery, next_retry_at: next?.toISOString() ?? null }))
+      results.push(writebackResult(o.event, 'failed', o.job.retryCount + 1, o.reason, null, undefined, { ...o.delivery, next_retry_at: next?.toISOString() ?? null }))
     }
-    await jobs.insert(client, retried.map(data => ({ name: QUEUES.writeback, data })))
+    await jobs.insert(client, writebackJobs(results))
   })
   // once recorded, one line for the batch's successes (failures were logged one by one)
   if (delivered.length) {
@@ -160,11 +160,4 @@ function deliveryContext ({ pool, breakers }: DeliverDeps, connector: Connector,
       return row?.carrier_rule ?? 'cheapest'
     }
   }
-}
-
-export function writeback (event: Pick<OutboundEventRow, 'uuid' | 'correlation_id'>, status: WritebackJob['status'],
-  attempt: number, error: string | null, externalRef: string | null, details?: Record<string, unknown>, delivery?: DeliveryAttempt): WritebackJob {
-  const job: WritebackJob = { event_uuid: event.uuid, status, attempt, error, external_ref: externalRef, details: details ?? null, at: new Date().toISOString(), correlation_id: event.correlation_id }
-  if (delivery) job.delivery = delivery
-  return job
 }

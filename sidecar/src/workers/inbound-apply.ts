@@ -3,7 +3,7 @@ import type { OdooClient } from '../odoo/rpc.ts'
 import { type InboundJob, QUEUES } from '../queues.ts'
 import { type OdooBatchDeps, applyInOdoo } from './odoo-batch.ts'
 
-export interface InboundApplyDeps extends OdooBatchDeps { odoo: OdooClient }
+export interface InboundApplyDeps extends OdooBatchDeps { odoo: OdooClient, maxMessagesPerCall: number }
 
 interface InboundOutcome { id: string, outcome: string, error?: string, exception?: string }
 
@@ -17,19 +17,25 @@ export async function applyInboundJobs (deps: InboundApplyDeps, jobs: Array<PgBo
   const byConnector = new Map<string, Array<PgBoss.JobWithMetadata<InboundJob>>>()
   for (const job of jobs) byConnector.set(job.data.connector_code, [...(byConnector.get(job.data.connector_code) ?? []), job])
   for (const [code, group] of byConnector) {
-    await applyInOdoo(deps, QUEUES.inbound, group, async items => {
-      const messages = items.map(i => i.message)
-      const outcomes = await odoo.executeKw<InboundOutcome[]>('hub.event', 'hub_apply_inbound', [code, messages])
-      const byId = new Map(outcomes.map(o => [o.id, o]))
-      for (const m of messages) {
-        const o = byId.get(m.id)
-        const outcome = o?.outcome ?? 'missing'
-        metrics.odooApplies.inc({ kind: 'inbound', outcome })
-        const log = outcome === 'error' || outcome === 'missing' ? logger.error.bind(logger) : logger.info.bind(logger)
-        log({ correlation_id: m.correlation_id, message_id: m.id, type: m.type, connector: code, outcome, error: o?.error, exception: o?.exception }, 'partner callback applied in Odoo')
-      }
-    }, (item, reason) => ({
-      kind: 'inbound', connector_code: item.connector_code, key: `${item.connector_code}:${item.message.id}`, item: item.message, error: reason, correlation_id: item.message.correlation_id
-    }))
+    await applyInOdoo<InboundJob, InboundJob>(deps, {
+      queue: QUEUES.inbound,
+      maxItems: deps.maxMessagesPerCall,
+      itemsOf: data => [data],
+      async call (items) {
+        const messages = items.map(i => i.message)
+        const outcomes = await odoo.executeKw<InboundOutcome[]>('hub.event', 'hub_apply_inbound', [code, messages])
+        const byId = new Map(outcomes.map(o => [o.id, o]))
+        for (const m of messages) {
+          const o = byId.get(m.id)
+          const outcome = o?.outcome ?? 'missing'
+          metrics.odooApplies.inc({ kind: 'inbound', outcome })
+          const log = outcome === 'error' || outcome === 'missing' ? logger.error.bind(logger) : logger.info.bind(logger)
+          log({ correlation_id: m.correlation_id, message_id: m.id, type: m.type, connector: code, outcome, error: o?.error, exception: o?.exception }, 'partner callback applied in Odoo')
+        }
+      },
+      toParked: (item, reason) => ({
+        kind: 'inbound', connector_code: item.connector_code, key: `${item.connector_code}:${item.message.id}`, item: item.message, error: reason, correlation_id: item.message.correlation_id
+      })
+    }, group)
   }
 }

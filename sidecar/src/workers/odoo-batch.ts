@@ -11,55 +11,87 @@ export interface OdooBatchDeps { pool: Pool, jobs: JobQueue, logger: Logger, met
 
 type Job<T> = PgBoss.JobWithMetadata<T>
 
-interface Settled<T> { done: Array<Job<T>>, retry: Array<{ job: Job<T>, reason: string }>, park: Array<{ job: Job<T>, reason: string }> }
+/** How one queue's jobs are applied in Odoo. */
+export interface OdooApply<J, T> {
+  queue: string
+  /** the items a job carries, in the order they were recorded */
+  itemsOf: (data: J) => T[]
+  /** applies items with one RPC; throws what Odoo answered */
+  call: (items: T[]) => Promise<void>
+  toParked: (item: T, reason: string) => ParkedJob
+  /** at most this many items per RPC (a job may carry more) */
+  maxItems: number
+}
+
+interface Entry<J, T> { job: Job<J>, item: T }
+
+interface Settled<J, T> { done: Array<Entry<J, T>>, retry: Array<Entry<J, T> & { reason: string }>, park: Array<Entry<J, T> & { reason: string }> }
 
 /**
- * Applies a batch of Odoo-bound jobs (write-backs, partner callbacks) with one RPC and settles every
- * job in one transaction. The Odoo methods are idempotent per item, so any of this may run twice.
+ * Applies a batch of Odoo-bound jobs (write-backs, partner callbacks) with as few RPCs as
+ * `maxItems` allows and settles every job in one transaction. The Odoo methods are idempotent per
+ * item, so any of this may run twice.
  * - Odoo unavailable (down, restarting, database trouble, a concurrency failure it gave up on; see
  *   odoo/odoo-error-kind.ts) or refusing this sidecar's configuration (its database, its user's
- *   rights): the jobs fail and pg-boss retries them
- *   every HUB_ODOO_RETRY_SECONDS for a week.
+ *   rights): the items wait, and every job holding one fails so pg-boss retries it every
+ *   HUB_ODOO_RETRY_SECONDS for a week (its items already applied apply again, as no-ops).
  * - Odoo refuses the call itself (a ValidationError for one malformed item rejects the whole call):
  *   the items are applied one at a time in arrival order to find the one(s) at fault. An item Odoo
  *   refuses alone is parked (`hub-odoo-rejected`, reported to Odoo as an exception with "Apply
- *   again", see report-parked.ts); the others apply. Once Odoo becomes unavailable mid-way, the rest
- *   wait, so later items never overtake earlier ones.
+ *   again", see report-parked.ts; Odoo keeps one exception per item key, so parking it again when
+ *   its job is retried changes nothing); the others apply. Once Odoo becomes unavailable mid-way,
+ *   the rest wait, so later items never overtake earlier ones.
  * Items Odoo applies but cannot use (a callback for an unknown picking) are parked by Odoo itself in
  * the same call.
  */
-export async function applyInOdoo<T> (deps: OdooBatchDeps, queue: string, jobs: Array<Job<T>>,
-  call: (items: T[]) => Promise<void>, toParked: (item: T, reason: string) => ParkedJob): Promise<void> {
-  const ordered = inArrivalOrder(jobs)
-  const settled = await callOrSplit(ordered, call)
+export async function applyInOdoo<J, T> (deps: OdooBatchDeps, apply: OdooApply<J, T>, jobs: Array<Job<J>>): Promise<void> {
+  const { queue } = apply
+  const entries = inArrivalOrder(jobs).flatMap(job => apply.itemsOf(job.data).map(item => ({ job, item })))
+  const settled = await callInChunks(entries, apply)
   for (const { job, reason } of settled.park) {
     deps.logger.error({ queue, job_id: job.id, err: reason }, 'Odoo refused an item on its own; parking it for a person')
   }
-  if (settled.retry.length) deps.logger.warn({ queue, jobs: settled.retry.length, err: settled.retry[0]!.reason }, 'Odoo unavailable; will retry')
+  if (settled.retry.length) deps.logger.warn({ queue, items: settled.retry.length, err: settled.retry[0]!.reason }, 'Odoo unavailable; will retry')
+  const waiting = new Map(settled.retry.map(r => [r.job.id, r.reason]))
   await withTransaction(deps.pool, async client => {
-    await deps.jobs.insert(client, settled.park.map(({ job, reason }) => ({ name: QUEUES.odooRejected, data: toParked(job.data, reason) })))
-    await deps.jobs.complete(client, queue, [...settled.done, ...settled.park.map(p => p.job)].map(j => j.id))
-    for (const [reason, ids] of groupIdsByReason(settled.retry)) await deps.jobs.fail(client, queue, ids, reason)
+    await deps.jobs.insert(client, settled.park.map(({ item, reason }) => ({ name: QUEUES.odooRejected, data: apply.toParked(item, reason) })))
+    await deps.jobs.complete(client, queue, jobs.filter(j => !waiting.has(j.id)).map(j => j.id))
+    for (const [reason, ids] of groupByReason(waiting)) await deps.jobs.fail(client, queue, ids, reason)
   })
   deps.metrics.odooBatches.inc({ queue, outcome: 'done' }, settled.done.length)
   deps.metrics.odooBatches.inc({ queue, outcome: 'retry' }, settled.retry.length)
   deps.metrics.odooBatches.inc({ queue, outcome: 'parked' }, settled.park.length)
 }
 
-async function callOrSplit<T> (jobs: Array<Job<T>>, call: (items: T[]) => Promise<void>): Promise<Settled<T>> {
-  const settled: Settled<T> = { done: [], retry: [], park: [] }
-  const verdict = await attempt(() => call(jobs.map(j => j.data)))
-  if (verdict.kind === 'ok') return { ...settled, done: jobs }
-  if (verdict.kind === 'retry' || jobs.length === 1) {
-    settled[verdict.kind === 'retry' ? 'retry' : 'park'].push(...jobs.map(job => ({ job, reason: verdict.reason })))
+async function callInChunks<J, T> (entries: Array<Entry<J, T>>, apply: OdooApply<J, T>): Promise<Settled<J, T>> {
+  const settled: Settled<J, T> = { done: [], retry: [], park: [] }
+  for (let start = 0; start < entries.length; start += apply.maxItems) {
+    const chunk = await callOrSplit(entries.slice(start, start + apply.maxItems), apply.call)
+    settled.done.push(...chunk.done)
+    settled.park.push(...chunk.park)
+    if (chunk.retry.length) {
+      const reason = chunk.retry[0]!.reason
+      settled.retry.push(...chunk.retry, ...entries.slice(start + apply.maxItems).map(e => ({ ...e, reason })))
+      break
+    }
+  }
+  return settled
+}
+
+async function callOrSplit<J, T> (entries: Array<Entry<J, T>>, call: (items: T[]) => Promise<void>): Promise<Settled<J, T>> {
+  const settled: Settled<J, T> = { done: [], retry: [], park: [] }
+  const verdict = await attempt(() => call(entries.map(e => e.item)))
+  if (verdict.kind === 'ok') return { ...settled, done: entries }
+  if (verdict.kind === 'retry' || entries.length === 1) {
+    settled[verdict.kind === 'retry' ? 'retry' : 'park'].push(...entries.map(e => ({ ...e, reason: verdict.reason })))
     return settled
   }
-  for (const [index, job] of jobs.entries()) {
-    const alone = await attempt(() => call([job.data]))
-    if (alone.kind === 'ok') settled.done.push(job)
-    else if (alone.kind === 'refused') settled.park.push({ job, reason: alone.reason })
+  for (const [index, entry] of entries.entries()) {
+    const alone = await attempt(() => call([entry.item]))
+    if (alone.kind === 'ok') settled.done.push(entry)
+    else if (alone.kind === 'refused') settled.park.push({ ...entry, reason: alone.reason })
     else {
-      settled.retry.push(...jobs.slice(index).map(j => ({ job: j, reason: alone.reason })))
+      settled.retry.push(...entries.slice(index).map(e => ({ ...e, reason: alone.reason })))
       break
     }
   }
@@ -86,8 +118,8 @@ function inArrivalOrder<T> (jobs: Array<Job<T>>): Array<Job<T>> {
   return [...jobs].sort((a, b) => new Date(a.createdOn).getTime() - new Date(b.createdOn).getTime())
 }
 
-function groupIdsByReason<T> (items: Array<{ job: Job<T>, reason: string }>): Map<string, string[]> {
+function groupByReason (waiting: Map<string, string>): Map<string, string[]> {
   const groups = new Map<string, string[]>()
-  for (const { job, reason } of items) groups.set(reason, [...(groups.get(reason) ?? []), job.id])
+  for (const [id, reason] of waiting) groups.set(reason, [...(groups.get(reason) ?? []), id])
   return groups
 }

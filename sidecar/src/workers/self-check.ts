@@ -7,7 +7,7 @@ import {
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { QUEUES } from '../queues.ts'
-import { writeback } from './deliver.ts'
+import { writebackJobs, writebackResult } from './writeback-results.ts'
 
 export interface SelfCheckDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics?: Metrics, bossSchema: string }
 
@@ -74,11 +74,8 @@ async function checkPendingSyncStates ({ pool, jobs, bossSchema }: SelfCheckDeps
   const { rows } = await pool.query<{ event_uuid: string, event_state: 'delivered' | 'dead', correlation_id: string }>(pendingSyncOfClosedEvents(bossSchema, graceSeconds, LIMIT))
   if (repair && rows.length) {
     // attempt 1: a pending state has had no result of this event applied, so it is not stale
-    await jobs.insert(pool, rows.map(r => ({
-      name: QUEUES.writeback,
-      data: writeback({ uuid: r.event_uuid, correlation_id: r.correlation_id }, r.event_state === 'delivered' ? 'sent' : 'dead', 1,
-        r.event_state === 'dead' ? 'dead-lettered (result restored by the self-check)' : null, null)
-    })))
+    await jobs.insert(pool, writebackJobs(rows.map(r => writebackResult({ uuid: r.event_uuid, correlation_id: r.correlation_id },
+      r.event_state === 'delivered' ? 'sent' : 'dead', 1, r.event_state === 'dead' ? 'dead-lettered (result restored by the self-check)' : null, null))))
   }
   return finding('pending_sync_of_closed_event', 'sync states pending in Odoo although their event was closed (result written back again)', rows.map(r => r.event_uuid), repair ? rows.length : 0)
 }
