@@ -44,7 +44,7 @@ async function seed (odoo: OdooClient): Promise<{ partner: number, clientId: str
   return { partner, clientId: shown.client_identifier, secret: shown.secret }
 }
 
-/** Client A's flood (issue 14.1): aliased nested lists, each document within the alias, cost and backend-call limits. */
+/** Client A's flood : aliased nested lists, each document within the alias, cost and backend-call limits. */
 const FLOOD = `{ ${Array.from({ length: 15 }, (_, i) => `o${i}: orders(first: 20) { nodes { number lines { quantity } } }`).join(' ')} }`
 const FLOODERS = 8
 

@@ -18,6 +18,8 @@ import { countingPartner, odooRpcStub, peakRssMiB, postgresCpuMs, sidecarProcess
  */
 const BURST = Number(process.env.BENCH_BURST ?? 10_000)
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10)
+/** BENCH_ARMS=ours to tune our settings alone (figures then have no reference beside them) */
+const ARMS = (process.env.BENCH_ARMS ?? 'ours,graphile,pgboss').split(',') as Arm[]
 const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA=='
 const root = new URL('..', import.meta.url).pathname
 
@@ -85,7 +87,7 @@ export async function benchOutbox (databaseUrl: string): Promise<void> {
   let rate = Number(process.env.BENCH_RATE ?? 0)
   let rss = Number.NaN
 
-  for (const arm of ['ours', 'graphile', 'pgboss'] as Arm[]) {
+  for (const arm of ARMS) {
     const worker = arm === 'ours' ? await sidecarProcess(databaseUrl, odoo.url) : await referenceProcess(arm, databaseUrl, partner.url)
     const boss = arm === 'pgboss' ? new PgBoss({ connectionString: databaseUrl, schema: 'bench_pgboss', supervise: false, schedule: false }) : null
     await boss?.start()
@@ -106,7 +108,11 @@ export async function benchOutbox (databaseUrl: string): Promise<void> {
   const r = (key: string) => results.get(key)!
   const throughput = (key: string) => r(key).events / r(key).seconds
   const cpuPerEvent = (key: string) => r(key).pgCpuMs / r(key).events
-  for (const ref of ['graphile', 'pgboss'] as const) {
+  if (ARMS.length === 1) {
+    const lat = r('ours:latency').latencies
+    console.log(`outbox -> partner, ours alone: burst ${fmt(throughput('ours:burst'), 0)} events/s, ${fmt(cpuPerEvent('ours:burst'), 2)} ms PostgreSQL CPU per event; at ${rate}/s p50 ${fmt(percentile(lat, 50))} ms, p99 ${fmt(percentile(lat, 99))} ms`)
+  }
+  for (const ref of (['graphile', 'pgboss'] as const).filter(a => ARMS.includes(a))) {
     const name = ref === 'graphile' ? 'graphile-worker 0.17' : 'pg-boss 10 per its docs'
     console.log(`outbox -> partner vs ${name} (same signed POST, same database and endpoint)`)
     report(`  burst of ${BURST}, one record each: throughput`, throughput('ours:burst'), throughput(`${ref}:burst`), 'events/s', 'higher')

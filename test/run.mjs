@@ -68,7 +68,7 @@ try {
   const adminUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`
   const env = { HUB_TEST_PG_URL: adminUrl, HUB_TEST_PG_PORT: String(port) }
 
-  const sidecarFiles = only.length ? only.filter(f => f.endsWith('.ts') && !f.includes('/e2e/')) : [...testFiles('test/sidecar'), ...testFiles('test/ui')]
+  const sidecarFiles = only.length ? only.filter(f => f.endsWith('.ts') && !f.includes('/e2e/')) : [...testFiles('test/sidecar'), ...testFiles('test/parity'), ...testFiles('test/ui')]
   if (sidecarFiles.length) {
     console.log(`\n== sidecar suites on PostgreSQL (embedded, port ${port}) ==`)
     const r = await nodeSuite(sidecarFiles, env, join(work, 'sidecar.tap'))

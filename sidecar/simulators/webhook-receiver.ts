@@ -13,12 +13,13 @@ export class WebhookReceiver {
   /** every attempt, in arrival order */
   readonly attempts: Array<{ webhook_id: string, status: number | 'hang', at: number }> = []
   /** accepted messages, first delivery of each webhook-id only */
-  readonly accepted: Array<{ webhook_id: string, body: any, headers: Record<string, unknown> }> = []
+  readonly accepted: Array<{ webhook_id: string, body: any, headers: Record<string, unknown>, path: string }> = []
   /** verified `hub.ping` messages (the hub's "Test connection"): acknowledged, not business messages */
   readonly pings: string[] = []
   #server: Server
 
-  constructor (readonly secret: string) {
+  /** `reply` answers an accepted message (default `{ ok: true }`): a REST partner returns its own reference */
+  constructor (readonly secret: string, readonly reply: (body: any) => unknown = () => ({ ok: true })) {
     this.#server = createServer((req, res) => {
       void (async () => {
         const body = await readBody(req)
@@ -34,8 +35,8 @@ export class WebhookReceiver {
         let parsed: unknown
         try { parsed = new Webhook(this.secret).verify(body, req.headers as Record<string, string>) } catch { return answer(401, { error: 'bad_signature' }) }
         if ((parsed as { type?: unknown } | null)?.type === 'hub.ping') { this.pings.push(webhookId); return answer(200, { ok: true }) }
-        if (!this.accepted.some(a => a.webhook_id === webhookId)) this.accepted.push({ webhook_id: webhookId, body: parsed, headers: { ...req.headers } })
-        answer(200, { ok: true })
+        if (!this.accepted.some(a => a.webhook_id === webhookId)) this.accepted.push({ webhook_id: webhookId, body: parsed, headers: { ...req.headers }, path: req.url ?? '' })
+        answer(200, this.reply(parsed))
       })().catch(() => { res.destroy() })
     })
   }

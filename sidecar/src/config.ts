@@ -2,7 +2,7 @@ import { z } from 'zod'
 
 /**
  * Every setting of the sidecar, resolved once from the environment and validated.
- * Names marked "contract" are fixed by ARCHITECTURE.md; the others are tuning knobs with the defaults shown.
+ * Names marked "contract" are fixed by docs/architecture.md, "Contracts"; the others are tuning knobs with the defaults shown.
  */
 const settings = z.object({
   /** contract: Odoo's database (the outbox and pg-boss live there) */

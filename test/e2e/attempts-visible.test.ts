@@ -22,7 +22,7 @@ const screenshots = process.env.HUB_SCREENSHOT_DIR ?? join(root, 'test-results',
 interface Attempt { error: string | false, attempt: number, max_attempts: number, status: string, http_status: number, duration_ms: number, response_excerpt: string | false, next_retry_at: string | false, connector_id: [number, string] }
 
 /**
- * Issue 13 item 8 against real Odoo 18, the real sidecar and simulated partners: each delivery attempt
+ * Against real Odoo 18, the real sidecar and simulated partners: each delivery attempt
  * is kept in Odoo with the partner's status code, a masked excerpt of its answer and its duration, a
  * replayed write-back adds nothing, the timeline shows "attempt n of max, next retry at ...", and a
  * callback the sidecar refused (forged signature) is listed in Odoo under Monitoring.

@@ -277,7 +277,7 @@ describe('partner gateway data over real Odoo', { skip: spec ? false : 'needs OD
   })
 
   it('shows customer-facing clients public statuses only, hides the fields the policy lists, and filters on public statuses', async () => {
-    // no rule created here: the addon ships the customer policy as data (issue 14), lastError and prices hidden
+    // no rule created here: the addon ships the customer policy as data, lastError and prices hidden
     {
       const customer = await tokenFor(gw.url, await odooApiClient(admin, { partner_id: ids.A, audience: 'customer', scopes: ALL_SCOPES }))
       const res = await gql(gw.url, customer, `{ viewer { audience } orders { nodes { number status deliveryStatus lines { quantity unitPrice subtotal }

@@ -26,7 +26,7 @@ function ownDatabase (base: NonNullable<typeof spec>, db: string): NonNullable<t
 interface SidecarSettings { hub_sidecar_state: string, hub_sidecar_replicas: number, hub_sidecar_version: string | false, hub_sidecar_message: string }
 
 /**
- * Issue 13, item 7: a real sidecar writes its heartbeat and real Odoo reads it (the table is the
+ * A real sidecar writes its heartbeat and real Odoo reads it (the table is the
  * contract between them): Settings shows it running, the dashboard warns once it stopped or went
  * silent. Screenshots of each screen land in HUB_SCREENSHOT_DIR (default test-results/screenshots).
  */

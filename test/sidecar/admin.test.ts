@@ -10,7 +10,7 @@ import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 
 /**
- * "Test connection" (issue 13, item 7): each adapter makes an authenticated call that changes nothing,
+ * "Test connection": each adapter makes an authenticated call that changes nothing,
  * so a wrong secret or API key fails the test; a rate-shopping connector (no URL) reports on its
  * carriers; every message is one a person can act on, never a library's error text.
  */

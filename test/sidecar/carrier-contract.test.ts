@@ -27,7 +27,7 @@ for (const [adapter, dialect, expected] of cases) {
     let connector: Connector
 
     before(async () => {
-      connector = { id: 1, code: `${dialect}-main`, name: dialect, kind: 'carrier', adapter: adapter.name, base_url: await sim.start(), secret: 'k-123', previous_secret: null, active: true, timeout: 1, rate_limit: 0, max_attempts: 3, retry_delay: 0, retry_backoff: false, sync_mode: 'realtime', batch_interval: 15 }
+      connector = { id: 1, code: `${dialect}-main`, name: dialect, kind: 'carrier', adapter: adapter.name, base_url: await sim.start(), secret: 'k-123', previous_secret: null, active: true, timeout: 1, rate_limit: 0, max_attempts: 3, retry_delay: 0, retry_backoff: false, sync_mode: 'realtime', batch_interval: 15, rest_mapping: null }
     })
     after(async () => { await sim.stop() })
 

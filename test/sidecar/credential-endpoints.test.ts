@@ -10,7 +10,7 @@ import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startSidecar } from '../support/sidecar.ts'
 
 /**
- * Issue 14, items 5, 7 and 9: credential endpoints throttle failed attempts per source and per client
+ * Credential endpoints throttle failed attempts per source and per client
  * without locking out a working client; the admin API wants the Bearer scheme; secrets sent in a query
  * string never reach the log; /metrics is not public.
  */

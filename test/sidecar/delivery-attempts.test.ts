@@ -8,7 +8,7 @@ import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
 
 /**
- * Issue 13 item 8: each delivery attempt is visible in Odoo. Every write-back describes its attempt
+ * Each delivery attempt is visible in Odoo. Every write-back describes its attempt
  * (`delivery`: the partner's status, a masked excerpt of its answer, the duration, "attempt n of max"
  * and when the next one is due), for Odoo to keep as one hub.event.attempt per attempt.
  */

@@ -22,7 +22,7 @@ async function plainJson (url: string, token: string, query: string, variables?:
 }
 
 /**
- * Issue 14, items 10 and 11: what a client sends is judged at the gateway boundary (never an Odoo SQL error),
+ * What a client sends is judged at the gateway boundary (never an Odoo SQL error),
  * request errors answer their documented HTTP status whatever the Accept header, and the SDL is served only
  * to callers who may introspect. Odoo is down here (closed port): anything that reaches it answers
  * SERVICE_UNAVAILABLE, so BAD_USER_INPUT proves the refusal happened before any Odoo call.

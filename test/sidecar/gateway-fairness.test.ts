@@ -49,7 +49,7 @@ const PER_CALLER = 2
 const aliasedOrders = (n: number): string => `{ ${Array.from({ length: n }, (_, i) => `o${i}: orders(first: 1) { nodes { number } }`).join(' ')} }`
 
 /**
- * Issue 14.1: one client flooding the gateway within every limit must not set another client's latency.
+ * One client flooding the gateway within every limit must not set another client's latency.
  * Real PostgreSQL (API clients, tokens); Odoo is the holding stub above, so the order in which calls
  * reach Odoo is observed exactly, with no timing.
  */

@@ -11,7 +11,7 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', im
 interface Row { replica: string, hostname: string, pid: number, version: string, started_at: Date, beat_at: Date, interval_seconds: number, stopped_at: Date | null }
 
 /**
- * hub_sidecar.heartbeat is how Odoo tells a running sidecar from a stopped one (issue 13, item 7):
+ * hub_sidecar.heartbeat is how Odoo tells a running sidecar from a stopped one:
  * each replica beats into its own row, marks it stopped on a graceful stop, and re-creates the table
  * when a beat finds it gone.
  */

@@ -13,7 +13,7 @@ interface RefusalRow {
 }
 
 /**
- * Issue 13 item 8: callbacks the sidecar refuses before storing anything (bad or missing signature,
+ * Callbacks the sidecar refuses before storing anything (bad or missing signature,
  * unknown connector, malformed or oversized body) are recorded in hub_sidecar.inbound_refusal, which
  * Odoo lists under Logistics Hub > Monitoring; never with a secret, and never faster than the limit.
  */

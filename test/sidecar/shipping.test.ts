@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { QUEUES } from '../../sidecar/src/queues.ts'
-import { rankRates } from '../../sidecar/src/shipping/rate-shop.ts'
+import { rankRates } from '../../sidecar/src/adapters/rate-shop/shop.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
 import { insertConnector, insertEvent, jobsIn, writebackResults } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'

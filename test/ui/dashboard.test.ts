@@ -127,7 +127,7 @@ describe('integration dashboard client action', () => {
     assert.equal(target.querySelector('.o_hub_sidecar_status')!.textContent!.trim(), 'Sidecar: 2 replica(s) running, version 0.1.0; last heartbeat 5 s ago.')
   })
 
-  it('warns with a banner when the sidecar is silent (issue 13: badges just stayed pending)', async () => {
+  it('warns with a banner when the sidecar is silent (badges just stayed pending)', async () => {
     const message = 'No heartbeat from the sidecar for 5 min: nothing is delivered to partners or applied from them until it runs again (nothing is lost: events wait in the outbox). Check the sidecar process and its log.'
     const { target } = await open(() => stats(60, { sidecar: { state: 'silent', live_replicas: 0, version: '0.1.0', last_beat_at: '2026-11-23 15:57:10', message } }))
     const banner = target.querySelector<HTMLElement>('.o_hub_sidecar_banner')!
@@ -148,7 +148,7 @@ describe('integration dashboard client action', () => {
     assert.doesNotMatch(banner.textContent!, /Last heartbeat/)
   })
 
-  it('tells dead letters delivered again since instead of contradicting itself (issue 13)', async () => {
+  it('tells dead letters delivered again since instead of contradicting itself', async () => {
     const { target } = await open(() => stats(60, { kpis: { ...stats().kpis, dlq_size: 0, dead_events: 1, dead_cleared: 1 } }))
     assert.equal(kpi(target, 'dlq_size'), '0')
     assert.equal(target.querySelector('[data-kpi="dlq_size"] .text-truncate:last-child')!.textContent, '1 went dead in the period, 1 delivered again since')

@@ -2,6 +2,7 @@
 items are parked as exceptions."""
 import hashlib
 
+from .adapter_manifests import adapters_with
 from .lifecycle import INCIDENT_STATUSES
 
 EXCEPTION_REASONS = (
@@ -20,9 +21,10 @@ EXCEPTION_REASONS = (
 # Drift the sidecar's reconciliation reports (docs/contract.md, "Reconciliation").
 DRIFT_REASONS = ("unacknowledged", "no_carrier_scan", "not_invoiced", "status_lagging")
 
-CARRIER_ADAPTERS = ("parcelfast", "swiftpost")
+# From the adapter manifests (adapter_manifests.py): carriers are the adapters that quote rates.
+CARRIER_ADAPTERS = adapters_with("rate")
 # Connectors whose delivery is a shipment booking: a dead delivery there means no label.
-SHIPPING_ADAPTERS = ("rate_shop", "tms") + CARRIER_ADAPTERS
+SHIPPING_ADAPTERS = adapters_with("book")
 
 # Prefix of the error the sidecar reports while every carrier is down (the booking stays queued).
 NO_CARRIER_PREFIX = "no carrier could book"

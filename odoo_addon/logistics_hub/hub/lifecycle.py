@@ -1,4 +1,4 @@
-"""The canonical shipment lifecycle (ARCHITECTURE.md), identical to sidecar/src/shipping/lifecycle.ts.
+"""The canonical shipment lifecycle (docs/architecture.md, "Contracts"), identical to sidecar/src/shipping/lifecycle.ts.
 
 A shipment's status is the highest-ranked status ever reported for it, so the outcome depends on which
 tracking events arrived, never on their order or on how often they arrived: late events are stored

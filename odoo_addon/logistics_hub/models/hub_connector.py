@@ -1,3 +1,4 @@
+import json
 import logging
 import re
 from datetime import timedelta
@@ -8,12 +9,16 @@ import requests
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..hub.adapter_manifests import adapter_selection, adapter_settings, needs_base_url
 from ..hub.envelope import new_secret
 from .hub_api_client import SHOWN_SECRET_KEY
 
 CODE_PATTERN = re.compile(r"[a-z0-9_-]+")
 DEFAULT_SIDECAR_URL = "http://127.0.0.1:4000"
 SIDECAR_TIMEOUT = 10
+# What the REST partner adapter sends by default: the canonical envelope to the base URL
+# (the same text as DEFAULT_REST_MAPPING in sidecar/src/adapters/rest/mapping.ts).
+DEFAULT_REST_MAPPING = '{"path": "", "request": "$", "reference": null}'
 
 _logger = logging.getLogger(__name__)
 
@@ -42,21 +47,28 @@ class HubConnector(models.Model):
         required=True,
         default="webhook",
     )
+    # The sidecar's adapter manifests are the one list (hub/adapter_manifests.py); keys never change.
     adapter = fields.Selection(
-        [
-            ("webhook", "Standard Webhooks"),
-            ("wms", "WMS"),
-            ("parcelfast", "ParcelFast"),
-            ("swiftpost", "SwiftPost"),
-            ("rate_shop", "Best carrier (rate shopping)"),
-            ("tms", "TMS"),
-        ],
+        adapter_selection(),
         required=True,
         default="webhook",
         tracking=True,
         help="How the sidecar talks to this partner.",
     )
+    adapter_needs_base_url = fields.Boolean(
+        compute="_compute_adapter_settings",
+        help="The adapter's manifest lists a base URL among its settings (rate shopping, for one, has none).",
+    )
+    adapter_takes_mapping = fields.Boolean(compute="_compute_adapter_settings")
     base_url = fields.Char(string="Base URL", tracking=True)
+    rest_mapping = fields.Text(
+        string="REST Mapping",
+        default=DEFAULT_REST_MAPPING,
+        tracking=True,
+        help="For the REST partner adapter: a JSON object with the path to POST to (after the base URL), "
+        "the JSONata expression that builds the request from the canonical envelope, and the JSONata "
+        "expression that reads the partner's reference from its answer (null: the partner returns none).",
+    )
     secret = fields.Char(
         groups="logistics_hub.group_hub_manager",
         copy=False,
@@ -105,6 +117,41 @@ class HubConnector(models.Model):
         ("secret_overlap_positive", "CHECK(secret_overlap_hours >= 0)", "The rotation overlap cannot be negative."),
     ]
 
+    @api.depends("adapter")
+    def _compute_adapter_settings(self):
+        for connector in self:
+            connector.adapter_needs_base_url = needs_base_url(connector.adapter)
+            connector.adapter_takes_mapping = "rest_mapping" in adapter_settings(connector.adapter)
+
+    @api.constrains("adapter", "rest_mapping")
+    def _check_rest_mapping(self):
+        """The shape only (the sidecar compiles the JSONata and names the connector when an expression is wrong):
+        a typo caught on save costs less than an event dead-lettered later."""
+        for connector in self:
+            if "rest_mapping" not in adapter_settings(connector.adapter):
+                continue
+            try:
+                mapping = json.loads(connector.rest_mapping or "")
+            except ValueError as error:
+                raise ValidationError(_(
+                    "The REST mapping of %(connector)s is not JSON: %(error)s", connector=connector.name, error=error,
+                )) from error
+            if not isinstance(mapping, dict) or not isinstance(mapping.get("request"), str) or not mapping["request"].strip():
+                raise ValidationError(_(
+                    'The REST mapping of %s needs a "request" expression (e.g. "$" for the canonical envelope).',
+                    connector.name,
+                ))
+            unknown = set(mapping) - {"path", "request", "reference"}
+            if unknown:
+                raise ValidationError(_(
+                    "The REST mapping of %(connector)s has unknown keys: %(keys)s",
+                    connector=connector.name, keys=", ".join(sorted(unknown)),
+                ))
+            if not isinstance(mapping.get("path", ""), str) or not isinstance(mapping.get("reference"), (str, type(None))):
+                raise ValidationError(_(
+                    'In the REST mapping of %s, "path" must be text and "reference" text or null.', connector.name,
+                ))
+
     def _compute_event_count(self):
         counts = dict(
             self.env["hub.event"]._read_group(
@@ -125,7 +172,7 @@ class HubConnector(models.Model):
     @api.constrains("secret", "previous_secret")
     def _check_secret_not_shared(self):
         """A secret belongs to one connector: an inbound signature only says which secret signed, so a
-        secret shared by two connectors would let one partner's messages pass as the other's (issue 14).
+        secret shared by two connectors would let one partner's messages pass as the other's (docs/threat-model.md).
         Previous secrets count as well: they still verify during a rotation's overlap. Archived
         connectors count too, since unarchiving one would otherwise bring a shared secret back."""
         Connector = self.sudo().with_context(active_test=False)

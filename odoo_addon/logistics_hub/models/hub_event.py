@@ -9,21 +9,15 @@ from odoo.sql_db import PoolError
 from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..hub.access import check_manager
 from ..hub.envelope import build_envelope, new_message_id
+from ..hub.inbound import INBOUND_TYPE_LABELS, inbound_applier
 from ..hub.incidents import inbound_park_key
 from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_inbound, check_tracking_data
 from ..hub.preview import masked_json
 from ..hub.status import FULFILMENT_STAGES, fulfilment_stage, is_late_fulfilment
 
 _logger = logging.getLogger(__name__)
-
-# What people call the partner messages the hub receives (outbound types are labelled by hub.route).
-INBOUND_TYPE_LABELS = {
-    "fulfilment.picked": "Picked by the warehouse",
-    "fulfilment.packed": "Packed by the warehouse",
-    "fulfilment.shipped": "Shipped by the warehouse",
-    "shipment.tracking": "Tracking update",
-}
 
 # The database was busy or unavailable: no verdict on the message. Such a failure must abort the
 # whole call, never become a message's ``error`` (which parks it for a person): Odoo's RPC layer
@@ -89,7 +83,7 @@ class HubEvent(models.Model):
 
     # Message ids are unique per direction and sender: ours (outbound) across the hub, a partner's
     # (inbound) per connector only. A partner picks its own ids, so a global key would let one partner
-    # that learns another's ids turn that partner's callbacks into "duplicates" (issue 14). Both are
+    # that learns another's ids turn that partner's callbacks into "duplicates" (docs/threat-model.md). Both are
     # partial unique indexes made in init(); an empty definition tells Odoo so (virtual constraint).
     _sql_constraints = [
         ("outbound_uuid_unique", "", "The message id of an outbound event must be unique."),
@@ -120,7 +114,7 @@ class HubEvent(models.Model):
 
     def init(self):
         cr = self.env.cr
-        # Before issue 14 one UNIQUE(uuid) constraint covered both directions: an upgrade drops it (no
+        # Before 18.0.1.0.1 one UNIQUE(uuid) constraint covered both directions: an upgrade drops it (no
         # rows can clash with the narrower keys that replace it, they were unique across the table).
         cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT IF EXISTS hub_event_uuid_unique", SQL.identifier(self._table)))
         cr.execute(SQL(
@@ -390,9 +384,9 @@ class HubEvent(models.Model):
 
     @api.model
     def _hub_check_manager(self, message=None):
-        """The one check behind every manager-only hub action; ``message`` says which action was refused."""
-        if not self.env.su and not self.env.user.has_group("logistics_hub.group_hub_manager"):
-            raise AccessError(message or _("Only Logistics Hub managers may apply partner messages."))
+        """The one check behind every manager-only hub action (hub/access.py); ``message`` says which
+        action was refused."""
+        check_manager(self.env, message or _("Only Logistics Hub managers may apply partner messages."))
 
     @api.model
     def hub_apply_inbound(self, connector_code, messages):
@@ -414,7 +408,7 @@ class HubEvent(models.Model):
         if not connector:
             raise UserError(_("Unknown or inactive connector: %s", connector_code))
 
-        # Per connector: another partner's message with the same id is not this one (issue 14).
+        # Per connector: another partner's message with the same id is not this one (docs/threat-model.md).
         seen = set(self.search([
             ("direction", "=", "in"), ("connector_id", "=", connector.id), ("uuid", "in", [m["id"] for m in checked]),
         ]).mapped("uuid"))
@@ -463,10 +457,8 @@ class HubEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 self_ctx = self.with_context(hub_correlation_id=correlation_id) if correlation_id else self
-                if message["type"] == "shipment.tracking":
-                    result["outcome"] = self_ctx._hub_apply_tracking(connector, message)
-                else:
-                    result["outcome"] = self_ctx._hub_apply_fulfilment(connector, message, context)
+                apply = getattr(self_ctx, inbound_applier(message["type"]))
+                result["outcome"] = apply(connector, message, context)
             if result["outcome"] == "applied" and message["type"] in FULFILMENT_STAGES:
                 # Only once the savepoint is released: a rolled back message reached no stage.
                 context["applied_types"].setdefault(message["data"]["picking_id"], []).append(message["type"])
@@ -523,8 +515,6 @@ class HubEvent(models.Model):
 
     @api.model
     def _hub_apply_fulfilment(self, connector, message, context):
-        if message["type"] not in FULFILMENT_STAGES:
-            raise MessageError(_("Unsupported message type %s.", message["type"]))
         data = check_fulfilment_data(message["data"])
         picking = self.env["stock.picking"].browse(data["picking_id"]).exists()
         if not picking:
@@ -574,11 +564,12 @@ class HubEvent(models.Model):
         })
 
     @api.model
-    def _hub_apply_tracking(self, connector, message):
+    def _hub_apply_tracking(self, connector, message, context=None):
         """Store the new tracking events of a carrier's (or TMS's) shipments and advance their status.
 
         Every tracking number must belong to a shipment of this connector, or the whole message is
-        an error and nothing is stored. ``duplicate`` when every event was known already.
+        an error and nothing is stored. ``duplicate`` when every event was known already. ``context``
+        (the batch's picking lookups) is taken for the dispatch table's one signature and not needed here.
         """
         data = check_tracking_data(message["data"])
         events_by_number = {}

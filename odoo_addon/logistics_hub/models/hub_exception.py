@@ -82,7 +82,7 @@ class HubException(models.Model):
     last_seen = fields.Datetime(default=fields.Datetime.now, readonly=True)
     # The result or tracking event last counted: applying the same one again must not count twice.
     occurrence_key = fields.Char(readonly=True, copy=False)
-    # The workbench's "what will be resent" (owl_ui issue 6): the envelope a Retry would write now.
+    # The workbench's "what will be resent": the envelope a Retry would write now.
     replay_preview = fields.Text(string="Resend Preview", compute="_compute_replay_preview")
     # A parked item: what Odoo refused, kept exactly as sent so that Apply again can re-apply it.
     parked_kind = fields.Selection(PARKED_KIND_SELECTION, readonly=True)

@@ -21,3 +21,5 @@ from . import test_attempts
 from . import test_inbound_refusal
 from . import test_secret_at_rest
 from . import test_exposure_defaults
+from . import test_adapter_manifests
+from . import test_hub_dispatch

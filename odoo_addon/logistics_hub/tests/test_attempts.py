@@ -52,7 +52,7 @@ class TestDeliveryRules(BaseCase):
 
 @tagged("post_install", "-at_install")
 class TestAttempts(HubCase):
-    """Issue 13 item 8: every delivery attempt is kept (hub.event.attempt), once per (event, attempt)."""
+    """Every delivery attempt is kept (hub.event.attempt), once per (event, attempt)."""
 
     @classmethod
     def setUpClass(cls):

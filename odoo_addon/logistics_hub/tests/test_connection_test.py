@@ -66,7 +66,7 @@ class TestConnectionTest(HubCase):
         self.assertEqual(params["message"], "unreachable: connection refused (is the partner running, and is the base URL right?), 3 ms")
 
     def test_sidecar_refuses(self):
-        """Issue 13: what to fix, never the raw answer."""
+        """What to fix, never the raw answer."""
         cases = [
             ((401, {"error": "unauthorized", "message": "bad admin token"}),
              "The sidecar refused Odoo's admin token: set the Sidecar Admin Token in Settings to the sidecar's HUB_ADMIN_TOKEN."),
@@ -87,7 +87,7 @@ class TestConnectionTest(HubCase):
                 self.assertEqual((params["type"], params["message"]), ("danger", message))
 
     def test_sidecar_down(self):
-        """Issue 13: a human sentence, not requests' "HTTPConnectionPool(...): Max retries exceeded"."""
+        """A human sentence, not requests' "HTTPConnectionPool(...): Max retries exceeded"."""
         params = self.env["ir.config_parameter"].sudo()
         cases = [
             ("http://127.0.0.1:9", "The sidecar at http://127.0.0.1:9 could not be reached: is it running, and is the "

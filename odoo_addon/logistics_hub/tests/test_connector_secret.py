@@ -74,7 +74,7 @@ class TestConnectorSecret(HubCase):
                 action()
 
     def test_a_secret_is_never_shared_between_connectors(self):
-        # Issue 14: a signature does not name its connector, so a shared secret would let one
+        # A signature does not name its connector, so a shared secret would let one
         # partner's messages pass as another's. Current and previous (rotation overlap) secrets count.
         other = self._create_connector("wms-other", "WMS Other", [], kind="wms", adapter="wms")
         with self.assertRaisesRegex(ValidationError, "WMS Main"), self.env.cr.savepoint():

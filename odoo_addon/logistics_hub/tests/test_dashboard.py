@@ -82,7 +82,7 @@ class TestDashboard(HubCase):
         self.assertEqual(stats["exceptions_by_reason"], [{"reason": "partner_rejected", "label": "Rejected by partner", "count": 2}])
 
     def test_dead_letters_agree_with_the_dead_events_under_them(self):
-        """Issue 13: "Dead letters 0" above "1 dead event": both now count the same dead events, a dead
+        """"Dead letters 0" above "1 dead event": both now count the same dead events, a dead
         event leaving the dead letters only once a later event of its record was delivered."""
         replayed = self._event(self.wms, 900, state="dead", latency=1, res_id=1)
         self._event(self.wms, 600, latency=1, res_id=1)  # delivered again, later in the lane

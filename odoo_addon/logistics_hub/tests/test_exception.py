@@ -198,7 +198,7 @@ class TestException(ShipmentCase):
         self.assertEqual(exception.sudo().state, "open")
 
     # ------------------------------------------------------------------
-    # Who handles it, and which actions fit (issue 13, item 9)
+    # Who handles it, and which actions fit
     # ------------------------------------------------------------------
 
     def _wms_rejection(self):

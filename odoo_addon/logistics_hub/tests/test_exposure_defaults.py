@@ -17,7 +17,7 @@ NOT_SHOWN = {("account.move", "state", "draft"), ("account.move", "payment_state
 
 @tagged("post_install", "-at_install")
 class TestExposureDefaults(TransactionCase):
-    """The customer exposure policy ships as data (issue 14): approved statuses and fields only."""
+    """The customer exposure policy ships as data: approved statuses and fields only."""
 
     def _public(self, model, status_field):
         rules = self.env["hub.status.exposure"].search(

@@ -22,7 +22,7 @@ from ..hub.messages import (
 )
 from ..hub.status import fulfilment_stage, is_late_fulfilment, is_stale, worst_status
 
-# The lifecycle as documented (ARCHITECTURE.md, docs/contract.md) and in sidecar/src/shipping/lifecycle.ts.
+# The lifecycle as documented (docs/architecture.md "Contracts", docs/contract.md) and in sidecar/src/shipping/lifecycle.ts.
 DOCUMENTED_RANK = {
     "pending": 0, "label_created": 10, "picked_up": 20, "in_transit": 30, "exception": 35,
     "out_for_delivery": 40, "delivery_failed": 45, "return_to_sender": 50, "cancelled": 60, "delivered": 70,

@@ -122,7 +122,7 @@ class TestInbound(HubCase):
         self.assertTrue(other)
 
     def test_message_ids_are_deduplicated_per_connector(self):
-        # Issue 14: partners choose their message ids. One that learns another's ids must not make
+        # Partners choose their message ids. One that learns another's ids must not make
         # that partner's callbacks count as duplicates (nor collide with the hub's own outbound ids).
         self._create_connector("wms-b", "WMS B", ["picking.ready"], kind="wms", adapter="wms")
         order = self._create_order()

@@ -18,7 +18,7 @@ SIDECAR_TABLE = """
 
 @tagged("post_install", "-at_install")
 class TestInboundRefusal(HubCase):
-    """Issue 13 item 8: callbacks the sidecar refused are listed in Odoo (Monitoring > Rejected Callbacks)."""
+    """Callbacks the sidecar refused are listed in Odoo (Monitoring > Rejected Callbacks)."""
 
     @classmethod
     def setUpClass(cls):

@@ -43,7 +43,7 @@ class TestNeutralize(HubCase):
         self.assertFalse(client.secret_hash)
 
     def test_every_secret_the_hub_holds_is_cleared(self):
-        """Issue 14 item 6: the rotation overlap's previous secret, the sidecar admin token and the
+        """The rotation overlap's previous secret, the sidecar admin token and the
         sidecar's own tables (JWT keys, production heartbeats, refused callbacks) go too."""
         self.wms.action_regenerate_secret()
         self.assertTrue(self.wms.previous_secret, "a rotation keeps the old secret for the overlap")

@@ -8,7 +8,7 @@ from .common import HubCase
 class TestSecretAtRest(HubCase):
     """A secret shown in a dialog is never written anywhere: the dialog gets it from the action's context.
 
-    (Issue 14 item 6: the "shown once" dialogs used to store the plaintext in a transient row until the
+    (the "shown once" dialogs used to store the plaintext in a transient row until the
     vacuum, so a database copy or backup taken meanwhile held it.)
     """
 

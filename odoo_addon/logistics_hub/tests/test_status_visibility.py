@@ -8,7 +8,7 @@ VIEWER = "logistics_hub.group_hub_viewer"
 
 @tagged("post_install", "-at_install")
 class TestOrderStatus(ShipmentCase):
-    """Issue 13 item 5: the sale order shows where its documents are, and a booked shipment is the
+    """The sale order shows where its documents are, and a booked shipment is the
     shipping connector's acknowledgement."""
 
     @classmethod
@@ -141,7 +141,7 @@ class TestOrderStatus(ShipmentCase):
 
 @tagged("post_install", "-at_install")
 class TestShippingVisibility(ShipmentCase):
-    """Issue 13 item 6: shipments in Odoo's standard carrier fields, and warehouse users see them."""
+    """Shipments in Odoo's standard carrier fields, and warehouse users see them."""
 
     @classmethod
     def setUpClass(cls):

@@ -3,6 +3,11 @@ import { signatureHeader } from './signing.ts'
 import { RetryableError, errorMessage } from '../errors.ts'
 import { notePartnerAnswer } from './partner-answers.ts'
 
+/**
+ * The mechanism of partner calls: signing, headers, timeouts, noting each answer. Whether an answer is a
+ * success, a retryable or a permanent failure is decided in one place above it, adapters/partner-call.ts.
+ */
+
 export interface SignedPost {
   url: string
   body: unknown
@@ -34,7 +39,7 @@ export async function postSigned (post: SignedPost): Promise<HttpAnswer> {
   return await send('POST', post.url, headers, payload, post.timeoutSeconds)
 }
 
-/** One partner call; a network failure or timeout is retryable (the partner may answer next time). */
+/** One partner call; only a network failure or timeout throws, as a RetryableError (partner-call.ts words it). */
 async function send (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload: string | undefined, timeoutSeconds: number): Promise<HttpAnswer> {
   const timeout = timeoutSeconds * 1000
   try {
@@ -46,19 +51,6 @@ async function send (method: 'GET' | 'POST', url: string, headers: Record<string
     notePartnerAnswer(null, null)
     throw new RetryableError(`partner unreachable: ${errorMessage(err)}`, undefined, { cause: err })
   }
-}
-
-/** Seconds from a Retry-After header (delta-seconds or HTTP date), if present and sane. */
-export function retryAfterSeconds (value: string | string[] | undefined): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value
-  if (!raw) return undefined
-  const seconds = /^\d+$/.test(raw) ? Number(raw) : (Date.parse(raw) - Date.now()) / 1000
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined
-}
-
-/** HTTP statuses worth retrying: the partner may accept the same request later. */
-export function isRetryableStatus (status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500
 }
 
 /** A plain JSON API call (carriers, TMS): bearer key, per-connector timeout; network failures are retryable. */

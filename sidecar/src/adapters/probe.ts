@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { RetryableError } from '../errors.ts'
 import { type HttpAnswer, callJson, endpoint, postSigned } from './http-transport.ts'
+import { networkProblem } from './partner-call.ts'
 import type { Connector, Probe, ProbeResult } from './types.ts'
 
 /**
@@ -36,20 +36,6 @@ function verdict (credential: Credential, { status }: HttpAnswer): string {
   if (status === 429) return `reachable, but the partner is limiting our calls (HTTP ${status}): try again in a minute`
   if (status >= 500) return `the partner is in trouble (HTTP ${status})`
   return `the partner refused the test call (HTTP ${status})`
-}
-
-/** The cause of a failed call in a person's words; undici's own messages name sockets and internals. */
-export function networkProblem (err: unknown, timeoutSeconds: number): string {
-  const cause = err instanceof RetryableError && err.cause ? err.cause : err
-  const code = String((cause as { code?: unknown }).code ?? (cause as { cause?: { code?: unknown } }).cause?.code ?? '')
-  if (code === 'ECONNREFUSED') return 'connection refused (is the partner running, and is the base URL right?)'
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found: check the base URL'
-  if (/TIMEOUT|ETIMEDOUT/.test(code)) return `no answer within ${timeoutSeconds} s`
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'the partner closed the connection'
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'network unreachable'
-  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return "the partner's TLS certificate was not accepted"
-  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG' || cause instanceof TypeError) return 'the base URL is not a valid URL'
-  return 'network error'
 }
 
 function noBaseUrl (): ProbeResult {

@@ -1,31 +1,83 @@
 import { carrierConnectorAdapter } from './carrier/connector-adapter.ts'
 import type { CarrierAdapter } from './carrier/types.ts'
+import { type AdapterManifest, type Capability, ManifestError, loadManifests } from './manifest.ts'
 import { parcelfast, parcelfastProbe } from './parcelfast/index.ts'
-import type { Probe } from './types.ts'
 import { rateShopAdapter } from './rate-shop/index.ts'
+import { restAdapter } from './rest/index.ts'
 import { swiftpost, swiftpostProbe } from './swiftpost/index.ts'
 import { tmsAdapter } from './tms/index.ts'
-import type { Adapter } from './types.ts'
+import type { Adapter, Probe } from './types.ts'
 import { webhookAdapter } from './webhook/index.ts'
 import { wmsAdapter } from './wms/index.ts'
 
-const carriers: Record<string, CarrierAdapter> = { [parcelfast.name]: parcelfast, [swiftpost.name]: swiftpost }
-const carrierProbes: Record<string, Probe> = { [parcelfast.name]: parcelfastProbe, [swiftpost.name]: swiftpostProbe }
+/** A carrier is rated and booked across connectors (rate shopping), so its code has its own shape. */
+export interface CarrierImplementation { carrier: CarrierAdapter, probe?: Probe }
+export type Implementation = Adapter | CarrierImplementation
 
-const adapters: Record<string, Adapter> = {
-  [webhookAdapter.name]: webhookAdapter,
-  [wmsAdapter.name]: wmsAdapter,
-  [rateShopAdapter.name]: rateShopAdapter,
-  [tmsAdapter.name]: tmsAdapter,
-  ...Object.fromEntries(Object.values(carriers).map(c => [c.name, { ...carrierConnectorAdapter(c), probe: carrierProbes[c.name] }]))
+/**
+ * The code behind the manifests: one import line per adapter. Manifests are discovered by folder
+ * (adapters/manifest.ts); code is imported statically because a dynamic import per folder would leave the
+ * implementations untyped until run time and hide a missing export until the first delivery.
+ */
+const IMPLEMENTATIONS: Implementation[] = [
+  webhookAdapter, wmsAdapter, rateShopAdapter, tmsAdapter, restAdapter,
+  { carrier: parcelfast, probe: parcelfastProbe }, { carrier: swiftpost, probe: swiftpostProbe }
+]
+
+const implementationName = (i: Implementation): string => 'carrier' in i ? i.carrier.name : i.name
+const CARRIER_CAPABILITIES: Capability[] = ['rate', 'track', 'poll']
+
+export interface Registry {
+  manifests: AdapterManifest[]
+  adapters: Map<string, Adapter>
+  carriers: Map<string, CarrierAdapter>
 }
 
+/**
+ * The registry's tables from the manifests and the code; a manifest without code, code without a
+ * manifest, or a declared capability the code does not have stops the sidecar at start, naming the adapter.
+ */
+export function buildRegistry (manifests: AdapterManifest[], implementations: Implementation[]): Registry {
+  const code = new Map(implementations.map(i => [implementationName(i), i]))
+  const adapters = new Map<string, Adapter>()
+  const carriers = new Map<string, CarrierAdapter>()
+  for (const manifest of manifests) {
+    const impl = code.get(manifest.name)
+    if (!impl) throw new ManifestError(`adapter ${manifest.name} has a manifest but no code in adapters/registry.ts`)
+    code.delete(manifest.name)
+    const adapter = 'carrier' in impl ? { ...carrierConnectorAdapter(impl.carrier), probe: impl.probe } : impl
+    const has = new Set(manifest.capabilities)
+    const mismatch = (capability: Capability, actual: boolean) => {
+      if (has.has(capability) !== actual) {
+        throw new ManifestError(`adapter ${manifest.name}: its manifest ${actual ? 'omits' : 'declares'} "${capability}", which its code ${actual ? 'has' : 'lacks'}`)
+      }
+    }
+    mismatch('test-connection', adapter.probe !== undefined)
+    for (const capability of CARRIER_CAPABILITIES) mismatch(capability, 'carrier' in impl)
+    if (!has.has('deliver')) throw new ManifestError(`adapter ${manifest.name}: every adapter delivers; its manifest omits "deliver"`)
+    adapters.set(manifest.name, adapter)
+    if ('carrier' in impl) carriers.set(manifest.name, impl.carrier)
+  }
+  const orphan = [...code.keys()][0]
+  if (orphan) throw new ManifestError(`adapter ${orphan} has code in adapters/registry.ts but no manifest.json`)
+  return { manifests, adapters, carriers }
+}
+
+const registry = buildRegistry(loadManifests(), IMPLEMENTATIONS)
+
 export function adapterFor (name: string): Adapter | undefined {
-  return adapters[name]
+  return registry.adapters.get(name)
 }
 
 export function carrierAdapterFor (name: string): CarrierAdapter | undefined {
-  return carriers[name]
+  return registry.carriers.get(name)
 }
 
-export const CARRIER_ADAPTERS = Object.keys(carriers)
+export function manifestFor (name: string): AdapterManifest | undefined {
+  return registry.manifests.find(m => m.name === name)
+}
+
+/** Every adapter's manifest, sorted by name (what Odoo offers in hub.connector.adapter). */
+export const ADAPTER_MANIFESTS: readonly AdapterManifest[] = registry.manifests
+
+export const CARRIER_ADAPTERS = [...registry.carriers.keys()]

@@ -1,36 +1,8 @@
 import type { BreakerRegistry } from '../shipping/breakers.ts'
-import type { Carrier, CarrierRule } from '../shipping/rate-shop.ts'
+import type { Carrier, CarrierRule } from './carrier/types.ts'
+import type { Connector, Envelope } from './connector.ts'
 
-/** A connector row of `hub_connector` (docs/contract.md). */
-export interface Connector {
-  id: number
-  code: string
-  name: string
-  kind: string
-  adapter: string
-  base_url: string | null
-  secret: string | null
-  /** the secret before the last rotation, only while its overlap lasts (adapters/signing.ts) */
-  previous_secret: string | null
-  active: boolean
-  timeout: number
-  rate_limit: number
-  max_attempts: number
-  retry_delay: number
-  retry_backoff: boolean
-  sync_mode: 'realtime' | 'batch'
-  batch_interval: number
-}
-
-/** What every partner receives, whatever its wire format (the canonical envelope). */
-export interface Envelope {
-  id: string
-  type: string
-  occurred_at: string
-  correlation_id: string
-  source: { model: string, id: number }
-  data: Record<string, unknown>
-}
+export type { Connector, Envelope } from './connector.ts'
 
 export interface DeliveryResult {
   /** the partner's id for what it created (fulfilment id, shipment id), shown in Odoo */

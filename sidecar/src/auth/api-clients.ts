@@ -1,6 +1,6 @@
 import { apiClientByClientId } from '../db/api-client-plans.ts'
 import type { Pool } from '../db/pool.ts'
-import { type Audience, type Scope, parseScopes } from '../gateway/caller.ts'
+import { type Audience, type Scope, parseScopes } from './caller.ts'
 
 export interface ApiClient {
   id: number

@@ -1,9 +1,7 @@
 import { decodeJwt, errors } from 'jose'
-import type { GraphQLError } from 'graphql'
 import type { Pool } from '../db/pool.ts'
-import { type Audience, type Caller, SCOPES, parseScopes } from '../gateway/caller.ts'
-import { gatewayError } from '../gateway/errors.ts'
 import type { OdooSessions } from '../odoo/session.ts'
+import { type Audience, AuthenticationError, type Caller, SCOPES, parseScopes } from './caller.ts'
 import { clientProblem, findApiClient } from './api-clients.ts'
 import type { ExternalIdp } from './external-idp.ts'
 import type { KeyStore } from './key-store.ts'
@@ -21,11 +19,8 @@ export interface AuthenticatorDeps {
   defaultRateLimit: number
 }
 
+/** Rejects with AuthenticationError when the credentials prove no caller; any other error is ours. */
 export type Authenticate = (request: Request) => Promise<Caller>
-
-export function unauthenticated (message: string): GraphQLError {
-  return gatewayError('UNAUTHENTICATED', message, { status: 401, headers: { 'www-authenticate': 'Bearer realm="logistics-hub", error="invalid_token"' } })
-}
 
 /** What a client learns about a refused token: the kind of problem, never the token or a key. */
 function tokenProblem (err: unknown): string {
@@ -52,10 +47,10 @@ function cookie (header: string | null, name: string): string | null {
  */
 export function createAuthenticator (deps: AuthenticatorDeps): Authenticate {
   async function hubCaller (token: string): Promise<Caller> {
-    const claims = await verifyHubToken(deps.keys, deps.tokens, token).catch(err => { throw unauthenticated(tokenProblem(err)) })
+    const claims = await verifyHubToken(deps.keys, deps.tokens, token).catch(err => { throw new AuthenticationError(tokenProblem(err)) })
     const client = await findApiClient(deps.pool, claims.client_id)
     if (!client || clientProblem(client) !== null || client.commercialPartnerId !== claims.partner_id) {
-      throw unauthenticated('client revoked, expired or changed; request a new token')
+      throw new AuthenticationError('client revoked, expired or changed; request a new token')
     }
     const granted = parseScopes(claims.scope)
     return {
@@ -66,7 +61,7 @@ export function createAuthenticator (deps: AuthenticatorDeps): Authenticate {
   }
 
   async function externalCaller (idp: ExternalIdp, token: string): Promise<Caller> {
-    const identity = await idp.verify(token).catch(err => { throw unauthenticated(tokenProblem(err)) })
+    const identity = await idp.verify(token).catch(err => { throw new AuthenticationError(tokenProblem(err)) })
     return {
       kind: 'external', label: identity.subject, scopePartnerId: identity.partnerId, partnerId: identity.partnerId,
       scopes: parseScopes(identity.scopes), audience: deps.externalAudience,
@@ -76,7 +71,7 @@ export function createAuthenticator (deps: AuthenticatorDeps): Authenticate {
 
   async function sessionCaller (sessions: OdooSessions, sessionId: string): Promise<Caller> {
     const user = await sessions.resolve(sessionId)
-    if (!user) throw unauthenticated('Odoo session not valid')
+    if (!user) throw new AuthenticationError('Odoo session not valid')
     return {
       kind: 'odoo_user', label: user.login, scopePartnerId: null, partnerId: user.partnerId,
       // Odoo's access rights decide what an Odoo user reads; portal users get the customer view
@@ -89,19 +84,19 @@ export function createAuthenticator (deps: AuthenticatorDeps): Authenticate {
     const authorization = request.headers.get('authorization')
     if (authorization) {
       const bearer = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\s*$/i.exec(authorization)
-      if (!bearer) throw unauthenticated('expected Authorization: Bearer <JWT>')
+      if (!bearer) throw new AuthenticationError('expected Authorization: Bearer <JWT>')
       let issuer: unknown
-      try { issuer = decodeJwt(bearer[1]!).iss } catch { throw unauthenticated('token not valid') }
+      try { issuer = decodeJwt(bearer[1]!).iss } catch { throw new AuthenticationError('token not valid') }
       if (issuer === deps.tokens.issuer) return await hubCaller(bearer[1]!)
       if (deps.external && issuer === deps.external.issuer) return await externalCaller(deps.external, bearer[1]!)
-      throw unauthenticated('token issuer not accepted')
+      throw new AuthenticationError('token issuer not accepted')
     }
     const session = request.headers.get('x-odoo-session') ?? cookie(request.headers.get('cookie'), 'session_id')
     if (session && deps.sessions) {
       // it is replayed as a Cookie header to Odoo: nothing but a session id's characters may pass
-      if (!/^[A-Za-z0-9_-]{16,128}$/.test(session)) throw unauthenticated('Odoo session not valid')
+      if (!/^[A-Za-z0-9_-]{16,128}$/.test(session)) throw new AuthenticationError('Odoo session not valid')
       return await sessionCaller(deps.sessions, session)
     }
-    throw unauthenticated('missing credentials: send Authorization: Bearer <token> (POST /oauth/token)')
+    throw new AuthenticationError('missing credentials: send Authorization: Bearer <token> (POST /oauth/token)')
   }
 }

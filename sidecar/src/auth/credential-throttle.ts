@@ -12,7 +12,7 @@
  *
  * Successes never spend a token. State is per process (each replica throttles on its own) and bounded:
  * attackers choose the keys, so each map forgets its oldest entries past a cap. The gateway's
- * RateLimiter (workers/rate-limiter.ts) is not reused: it spends a token on every check, while here
+ * RateLimiter (rate-limiter.ts) is not reused: it spends a token on every check, while here
  * only a failure may, and the caller must be told before the check whether it may try at all.
  */
 export interface ThrottleLimits {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Pool } from '../db/pool.ts'
-import { type Scope, parseScopes } from '../gateway/caller.ts'
+import { type Scope, parseScopes } from './caller.ts'
 import type { Logger } from '../observability/logger.ts'
 import { clientProblem, findApiClient } from './api-clients.ts'
 import { secretMatches } from './client-secret.ts'

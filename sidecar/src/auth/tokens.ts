@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { type JWTPayload, SignJWT, errors, jwtVerify } from 'jose'
-import type { Scope } from '../gateway/caller.ts'
+import type { Scope } from './caller.ts'
 import type { ApiClient } from './api-clients.ts'
 import { ALG, type KeyStore } from './key-store.ts'
 
 /** RFC 9068 access-token type: an ID token or any other JWT we might sign can never pass as one. */
-export const TOKEN_TYPE = 'at+jwt'
+const TOKEN_TYPE = 'at+jwt'
 /** Hard ceiling of the product design: no token of ours lives longer than 15 minutes. */
-export const MAX_TTL_SECONDS = 900
+const MAX_TTL_SECONDS = 900
 const CLOCK_TOLERANCE_SECONDS = 5
 
 export interface TokenSettings { issuer: string, audience: string, ttlSeconds: number }

@@ -3,7 +3,7 @@ import type { Plan } from './pool.ts'
 // Odoo stores naive UTC: the previous secret counts only until its overlap ends (adapters/signing.ts).
 const columns = `id, code, name, kind, adapter, base_url, secret,
   CASE WHEN previous_secret_expires > (now() AT TIME ZONE 'UTC') THEN previous_secret END AS previous_secret,
-  active, timeout, rate_limit, max_attempts, retry_delay, retry_backoff, sync_mode, batch_interval`
+  active, timeout, rate_limit, max_attempts, retry_delay, retry_backoff, sync_mode, batch_interval, rest_mapping`
 
 export function connectorsByIds (ids: number[]): Plan {
   return { text: `SELECT ${columns} FROM hub_connector WHERE id = ANY($1::int[])`, values: [ids] }

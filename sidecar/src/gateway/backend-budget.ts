@@ -9,7 +9,7 @@ export interface BackendBudgetLimits {
 
 /**
  * Bounds and shares the gateway's Odoo calls between callers, so that one caller's load cannot set
- * another's latency (issue 14): each caller has at most `perCaller` calls in flight, all callers together
+ * another's latency (docs/threat-model.md): each caller has at most `perCaller` calls in flight, all callers together
  * at most `total`, and a free slot goes to the callers with waiting calls in turn (round-robin: the one
  * served longest ago, a caller new to the queue first), never to the caller with the longest queue. A
  * flood therefore queues behind itself, here where the order is fair, instead of inside Odoo's workers

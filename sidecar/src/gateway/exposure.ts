@@ -1,7 +1,7 @@
 import { hiddenFields, statusExposure } from '../db/exposure-plans.ts'
 import type { Pool } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
-import type { Audience } from './caller.ts'
+import type { Audience } from '../auth/caller.ts'
 
 /** What one audience may see: statuses mapped to public ones, fields hidden. */
 export interface Exposure {
@@ -19,7 +19,7 @@ export interface Exposure {
  * when the policy tables do not exist yet (addon not installed or upgraded): no prices or internal error
  * texts leak while the data is missing. Once the tables exist, their rows decide (a manager may widen).
  */
-export const DEFAULT_CUSTOMER_HIDDEN = ['OrderLine.unitPrice', 'OrderLine.subtotal', 'SyncState.lastError', 'Exception.description'] as const
+const DEFAULT_CUSTOMER_HIDDEN = ['OrderLine.unitPrice', 'OrderLine.subtotal', 'SyncState.lastError', 'Exception.description'] as const
 
 interface PolicyRows {
   statuses: Map<string, Map<string, string>>

@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger.ts'
 import { type OdooKw, kwReader } from '../odoo/reader.ts'
 import { OdooSessions, sessionKw } from '../odoo/session.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
-import { RateLimiter } from '../workers/rate-limiter.ts'
+import { RateLimiter } from '../rate-limiter.ts'
 import { BackendBudget } from './backend-budget.ts'
 import { type DataSources, type GatewayContext, createRequestData } from './context.ts'
 import { createMaskError } from './errors.ts'
@@ -53,7 +53,7 @@ export interface Gateway {
   backend: BackendBudget
 }
 
-export function tokenSettings (config: Config): TokenSettings {
+function tokenSettings (config: Config): TokenSettings {
   return { issuer: (config.HUB_PUBLIC_URL ?? 'logistics-hub').replace(/\/+$/, ''), audience: config.HUB_JWT_AUDIENCE, ttlSeconds: config.HUB_JWT_TTL_SECONDS }
 }
 
@@ -113,7 +113,7 @@ function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSetting
 }
 
 /** The partner gateway: schema, data sources, security plugins, token keys. Keys still need `init()`. */
-export function createGateway (deps: GatewayDeps): Gateway {
+function createGateway (deps: GatewayDeps): Gateway {
   const { config, pool, logger } = deps
   const keys = new KeyStore(pool, { privateKeyPem: config.HUB_JWT_PRIVATE_KEY, tokenTtlSeconds: config.HUB_JWT_TTL_SECONDS, rotationDays: config.HUB_JWT_KEY_ROTATION_DAYS, log: logger })
   const tokens = tokenSettings(config)

@@ -11,7 +11,7 @@ const ids = (v: unknown): number[] => Array.isArray(v) ? v.filter((x): x is numb
 const refName = (v: unknown): string | null => Array.isArray(v) && typeof v[1] === 'string' ? v[1] : null
 
 /** Odoo datetime (UTC, no zone) -> ISO-8601 with Z; a date stays a date. */
-export function isoDateTime (v: unknown): string | null {
+function isoDateTime (v: unknown): string | null {
   if (typeof v !== 'string' || v === '') return null
   return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(v) ? `${v.replace(' ', 'T')}Z` : v
 }
@@ -109,13 +109,13 @@ export function toPackages (moveLines: OdooRow[]): PackageNode[] {
 export interface TrackingEventNode { status: string, occurredAt: string | null, source: string | null, reason: string | null, location: string | null }
 
 /** A warehouse stage (inbound `fulfilment.packed` -> `packed`) as a milestone. */
-export function toWarehouseStage (r: OdooRow): TrackingEventNode {
+function toWarehouseStage (r: OdooRow): TrackingEventNode {
   const type = str(r.event_type) ?? ''
   return { status: type.slice(type.indexOf('.') + 1), occurredAt: isoDateTime(r.create_date), source: refName(r.connector_id), reason: null, location: null }
 }
 
 /** A carrier scan (hub.tracking.event, canonical lifecycle status). */
-export function toCarrierEvent (r: OdooRow): TrackingEventNode {
+function toCarrierEvent (r: OdooRow): TrackingEventNode {
   return { status: str(r.status) ?? 'pending', occurredAt: isoDateTime(r.occurred_at), source: refName(r.connector_id), reason: str(r.reason), location: str(r.location) }
 }
 

@@ -1,7 +1,7 @@
 import type { Domain } from '../odoo/reader.ts'
 import { badInput } from './errors.ts'
 
-export const MAX_PAGE = 100
+const MAX_PAGE = 100
 
 export interface PageArgs { first?: number | null, after?: string | null }
 
@@ -10,12 +10,12 @@ export interface PageArgs { first?: number | null, after?: string | null }
  * narrows a search that is already partner-scoped, so a forged cursor (another type, another partner's
  * id) can skip ahead but never reach outside the caller's records.
  */
-export function encodeCursor (typeName: string, id: number): string {
+function encodeCursor (typeName: string, id: number): string {
   return Buffer.from(`${typeName}:${id}`).toString('base64url')
 }
 
 /** Odoo ids are PostgreSQL `integer`s: a larger number in a domain is an SQL error, not an empty answer. */
-export const MAX_ODOO_ID = 2_147_483_647
+const MAX_ODOO_ID = 2_147_483_647
 
 export function isOdooId (n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && n <= MAX_ODOO_ID

@@ -5,7 +5,7 @@ import { GraphQLError, GraphQLScalarType, Kind, valueFromASTUntyped } from 'grap
  * (Python's datetime, which Odoo uses) pass: year 0 parses in JavaScript but PostgreSQL refuses it, and
  * a client's typo must be BAD_USER_INPUT here, not an Odoo SQL error.
  */
-export function toOdooDateTime (iso: string): string {
+function toOdooDateTime (iso: string): string {
   const ms = Date.parse(iso)
   const bad = (why: string): GraphQLError => new GraphQLError(`invalid DateTime ${JSON.stringify(iso.slice(0, 40))}: ${why}`, { extensions: { code: 'BAD_USER_INPUT' } })
   if (!/^\d{4}-\d{2}-\d{2}/.test(iso) || Number.isNaN(ms)) throw bad('use ISO-8601')

@@ -19,7 +19,7 @@ const GRAPHQL_DIR = new URL('../../../graphql/', import.meta.url)
 const FEDERATION_FILE = 'federation.graphql'
 
 /** The canonical SDL: every graphql/*.graphql file (one per domain) plus the federation fields. */
-export function loadTypeDefs (dir: URL = GRAPHQL_DIR): { domain: string[], federation: string } {
+function loadTypeDefs (dir: URL = GRAPHQL_DIR): { domain: string[], federation: string } {
   const files = readdirSync(dir).filter(f => f.endsWith('.graphql')).sort()
   return {
     domain: files.filter(f => f !== FEDERATION_FILE).map(f => readFileSync(new URL(f, dir), 'utf8')),
@@ -28,7 +28,7 @@ export function loadTypeDefs (dir: URL = GRAPHQL_DIR): { domain: string[], feder
 }
 
 /** What `_service { sdl }` serves: the domain SDL as written (with @key), as a Federation 2 subgraph. */
-export function subgraphSdl (domain: string[]): string {
+function subgraphSdl (domain: string[]): string {
   return ['extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])', ...domain].join('\n\n')
 }
 

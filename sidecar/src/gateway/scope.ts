@@ -1,5 +1,5 @@
 import type { Domain, OdooReader } from '../odoo/reader.ts'
-import type { Caller } from './caller.ts'
+import type { Caller } from '../auth/caller.ts'
 import { fromOdooError } from './errors.ts'
 
 /**
@@ -52,7 +52,7 @@ const invoiceOwner = (partner: number): Domain => [
   '&', '!', ['invoice_line_ids.sale_line_ids', '!=', false], ['partner_id', 'child_of', partner]
 ]
 
-export const MODEL_POLICY: Record<string, ModelPolicy> = {
+const MODEL_POLICY: Record<string, ModelPolicy> = {
   'sale.order': { kind: 'owned', owner: under('partner_id') },
   'sale.order.line': { kind: 'owned', owner: under('order_id.partner_id') },
   'stock.picking': { kind: 'owned', owner: shipmentOwner(''), base: OUTGOING },
@@ -69,7 +69,7 @@ export const MODEL_POLICY: Record<string, ModelPolicy> = {
 }
 
 /** The domain actually sent to Odoo for `caller` reading `model` with `domain`. */
-export function scopedDomain (caller: Pick<Caller, 'scopePartnerId'>, model: string, domain: Domain): Domain {
+function scopedDomain (caller: Pick<Caller, 'scopePartnerId'>, model: string, domain: Domain): Domain {
   const policy = MODEL_POLICY[model]
   if (!policy) throw new Error(`the gateway has no read policy for ${model}`)
   const scoped: Domain = [...(policy.base ?? []), ...domain]

@@ -1,8 +1,8 @@
-import { GraphQLError } from 'graphql'
+import type { GraphQLError } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 import type { Authenticate } from '../auth/authenticate.ts'
+import { AuthenticationError, type Caller } from '../auth/caller.ts'
 import type { Logger } from '../observability/logger.ts'
-import type { Caller } from './caller.ts'
 import type { GatewayContext, RequestData } from './context.ts'
 import { gatewayError } from './errors.ts'
 import { currentRequest } from './request-context.ts'
@@ -15,7 +15,7 @@ export function callerOf (request: Request): Caller | undefined {
 }
 
 /** A GraphQL-shaped error answer outside yoga's execution (no operation ran). */
-export function errorResponse (fetchAPI: { Response: typeof Response }, error: GraphQLError): Response {
+function errorResponse (fetchAPI: { Response: typeof Response }, error: GraphQLError): Response {
   const http = error.extensions.http
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: { code: error.extensions.code } }] }), {
     status: http?.status ?? 400,
@@ -41,7 +41,9 @@ export function useAuthentication ({ authenticate, createData, log }: Authentica
       try {
         callers.set(request, await authenticate(request))
       } catch (err) {
-        if (err instanceof GraphQLError) return endResponse(errorResponse(fetchAPI, err))
+        if (err instanceof AuthenticationError) {
+          return endResponse(errorResponse(fetchAPI, gatewayError('UNAUTHENTICATED', err.message, { status: 401, headers: { 'www-authenticate': err.challenge } })))
+        }
         ;(currentRequest()?.log ?? log).error({ err }, 'authentication failed unexpectedly')
         endResponse(errorResponse(fetchAPI, gatewayError('SERVICE_UNAVAILABLE', 'authentication is unavailable; try again later', { status: 503 })))
       }

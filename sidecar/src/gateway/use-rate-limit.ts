@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga'
-import type { RateLimiter } from '../workers/rate-limiter.ts'
+import type { RateLimiter } from '../rate-limiter.ts'
 import { gatewayError } from './errors.ts'
 import { callerOf } from './use-authentication.ts'
 

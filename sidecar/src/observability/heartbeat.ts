@@ -9,7 +9,7 @@ import { errorMessage } from '../errors.ts'
 import type { Logger } from './logger.ts'
 
 /** The version Odoo shows next to each replica: the one in package.json, read once. */
-export const SIDECAR_VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+const SIDECAR_VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** A replica that never beat again is forgotten after this many days (restarts leave one row each). */
 const FORGET_AFTER_DAYS = 7

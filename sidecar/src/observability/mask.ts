@@ -11,7 +11,7 @@
  */
 export const SECRET_KEY_WORDS = 'secret|token|password|passwd|authorization|signature|api[_-]?key'
 
-export const MASK = '***'
+const MASK = '***'
 
 /** Longest text scanned for secrets; only its start is ever kept, so a secret past it cannot show. */
 const SCAN_LIMIT = 8192

@@ -1,5 +1,3 @@
-import type { OdooClient } from './rpc.ts'
-
 /** An Odoo search domain: leaves `[field, operator, value]` and prefix operators, top-level terms implicitly ANDed. */
 export type DomainLeaf = [string, string, unknown]
 /** Odoo's prefix operators: a term built with them is complete, so domains still concatenate (implicit AND). */
@@ -37,8 +35,4 @@ export function kwReader (odoo: OdooKw): OdooReader {
       await odoo.executeKw<OdooRow[]>(model, 'search_read', [domain], { fields, ...(limit ? { limit } : {}), ...(order ? { order } : {}), ...(context ? { context } : {}) }),
     searchCount: async (model, domain) => await odoo.executeKw<number>(model, 'search_count', [domain])
   }
-}
-
-export function integrationReader (odoo: OdooClient): OdooReader {
-  return kwReader(odoo)
 }

@@ -12,7 +12,7 @@ interface JsonRpcResponse { result?: unknown, error?: { message: string, data?: 
  * rights and record rules (item 6 of the gateway). The session id is a credential: it goes in the Cookie
  * header only and is never logged.
  */
-export async function callWithSession (baseUrl: string, sessionId: string, path: string, params: Record<string, unknown>, timeoutMs = 30_000): Promise<unknown> {
+async function callWithSession (baseUrl: string, sessionId: string, path: string, params: Record<string, unknown>, timeoutMs = 30_000): Promise<unknown> {
   let body: JsonRpcResponse
   try {
     const res = await request(new URL(path, baseUrl), {

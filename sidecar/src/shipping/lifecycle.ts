@@ -1,5 +1,5 @@
 /**
- * The canonical shipment lifecycle (ARCHITECTURE.md). A status only moves forward: the current status
+ * The canonical shipment lifecycle (docs/architecture.md, "Contracts"). A status only moves forward: the current status
  * is the highest-ranked one ever reported, so the outcome depends on WHICH events arrived, never on the
  * order they arrived in or how often. Late events stay in the history without regressing the status.
  *

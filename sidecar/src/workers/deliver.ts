@@ -13,10 +13,10 @@ import { maskSecrets } from '../observability/mask.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { type DeliverJob, type DeliveryAttempt, QUEUES, type WritebackResult } from '../queues.ts'
 import type { BreakerRegistry } from '../shipping/breakers.ts'
-import type { CarrierRule } from '../shipping/rate-shop.ts'
+import type { CarrierRule } from '../adapters/carrier/types.ts'
 import { describeAttempt } from './attempt-report.ts'
 import { type OutboundEventRow, toEnvelope } from './envelope.ts'
-import type { RateLimiter } from './rate-limiter.ts'
+import type { RateLimiter } from '../rate-limiter.ts'
 import { writebackJobs, writebackResult } from './writeback-results.ts'
 
 export interface DeliverDeps { pool: Pool, jobs: JobQueue, logger: Logger, metrics: Metrics, rateLimiter: RateLimiter, breakers: BreakerRegistry }

@@ -1,6 +1,6 @@
 import type { Booking } from './types.ts'
-import { toShipmentRequest } from '../../shipping/shipment-request.ts'
-import { rateShopAndBook } from '../../shipping/rate-shop.ts'
+import { toShipmentRequest } from './shipment-request.ts'
+import { rateShopAndBook } from '../rate-shop/shop.ts'
 import { type Adapter, type DeliveryResult, InboundFormatError } from '../types.ts'
 import type { CarrierAdapter } from './types.ts'
 

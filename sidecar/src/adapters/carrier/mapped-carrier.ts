@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { PermanentError, RetryableError } from '../../errors.ts'
 import { traceHeaders } from '../../observability/trace.ts'
 import { SHIPMENT_STATUSES, type ShipmentStatus, type TrackingEvent } from '../../shipping/lifecycle.ts'
-import { type HttpAnswer, callJson, endpoint, isRetryableStatus, retryAfterSeconds } from '../http-transport.ts'
+import { type ErrorParser, callPartnerJson, errorJson } from '../partner-call.ts'
 import { type Connector, InboundFormatError } from '../types.ts'
 import type { Booking, CarrierAdapter, Rate, ShipmentRequest } from './types.ts'
 
@@ -41,17 +41,17 @@ const mappedEvents = z.array(z.object({
 export interface MappedCarrierOptions {
   name: string
   mappingFile: URL
-  /** the carrier's own error body -> a short "CODE: message" (default: `{ error, code }` JSON or the raw text) */
-  describeError?: (answer: HttpAnswer) => string
+  /** the carrier's own error body -> a short "CODE: message" (default: `{ error, code }` JSON; else the raw text is quoted) */
+  parseError?: ErrorParser
 }
 
 const flowHeaders = (req: ShipmentRequest): Record<string, string> => req.correlation_id ? traceHeaders(req.correlation_id) : {}
 
-function describeJsonError (answer: HttpAnswer): string {
-  try {
-    const body = JSON.parse(answer.text) as { error?: string, code?: string }
-    return [body.code, body.error].filter(Boolean).join(': ') || `HTTP ${answer.status}`
-  } catch { return answer.text.slice(0, 200) || `HTTP ${answer.status}` }
+/** The carriers' common error body `{ error, code }` as "CODE: error" (the policy is partner-call.ts). */
+const parseCarrierError: ErrorParser = answer => {
+  const body = errorJson(answer) as { error?: unknown, code?: unknown } | null
+  const parts = [body?.code, body?.error].filter((p): p is string => typeof p === 'string' && p !== '')
+  return parts.length ? parts.join(': ') : null
 }
 
 export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdapter {
@@ -61,15 +61,8 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
     booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents)
   }
 
-  async function call (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
-    if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
-    const answer = await callJson(method, endpoint(connector.base_url, path), {
-      body, bearer: connector.secret, timeoutSeconds: connector.timeout, headers
-    })
-    if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.text) as unknown
-    const message = `${connector.name} answered HTTP ${answer.status} (${(options.describeError ?? describeJsonError)(answer)})`
-    throw isRetryableStatus(answer.status) ? new RetryableError(message, retryAfterSeconds(answer.headers['retry-after'])) : new PermanentError(message)
-  }
+  const call = async (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    await callPartnerJson(connector, { method, path, body, auth: { bearer: true }, headers }, options.parseError ?? parseCarrierError)
 
   async function evaluate<T> (schema: z.ZodType<T>, expr: jsonata.Expression, input: unknown, what: string): Promise<T> {
     // JSONata's own errors (a function given the wrong type, e.g. `events: null`) are the same finding as a

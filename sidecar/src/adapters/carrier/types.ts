@@ -1,5 +1,5 @@
 import type { TrackingEvent } from '../../shipping/lifecycle.ts'
-import type { Connector } from '../types.ts'
+import type { Connector } from '../connector.ts'
 
 /** What the hub asks a carrier to move (built from the canonical picking). */
 export interface ShipmentRequest {
@@ -31,3 +31,9 @@ export interface CarrierAdapter {
   /** a verified tracking webhook body -> canonical events (throws InboundFormatError) */
   parseTracking: (body: unknown) => Promise<TrackingEvent[]>
 }
+
+/** How a rate-shopping route picks among carriers. */
+export type CarrierRule = 'cheapest' | 'fastest'
+
+/** A carrier connector with the adapter that speaks to it. */
+export interface Carrier { connector: Connector, adapter: CarrierAdapter }

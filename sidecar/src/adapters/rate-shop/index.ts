@@ -1,7 +1,7 @@
 import { type Adapter, InboundFormatError, type ProbeContext, type ProbeResult } from '../types.ts'
 import { shipmentDetails } from '../carrier/connector-adapter.ts'
-import { toShipmentRequest } from '../../shipping/shipment-request.ts'
-import { rateShopAndBook } from '../../shipping/rate-shop.ts'
+import { toShipmentRequest } from '../carrier/shipment-request.ts'
+import { rateShopAndBook } from './shop.ts'
 
 /**
  * The "best carrier" connector: rates the shipment with every active carrier connector, books the best

@@ -1,9 +1,10 @@
-import { PermanentError, RetryableError } from '../../errors.ts'
+import { RetryableError } from '../../errors.ts'
 import { traceHeaders } from '../../observability/trace.ts'
-import { toShipmentRequest } from '../../shipping/shipment-request.ts'
-import { callJson, endpoint, isRetryableStatus, retryAfterSeconds } from '../http-transport.ts'
+import { toShipmentRequest } from '../carrier/shipment-request.ts'
+import { callPartnerJson, connectorLabel } from '../partner-call.ts'
 import { bearerProbe } from '../probe.ts'
 import type { Adapter } from '../types.ts'
+import { parseTmsError } from './errors.ts'
 import { fromMilestone, toTransportOrder } from './mappers.ts'
 
 /**
@@ -13,17 +14,13 @@ import { fromMilestone, toTransportOrder } from './mappers.ts'
 export const tmsAdapter: Adapter = {
   name: 'tms',
   async deliver (envelope, connector) {
-    if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
     const req = toShipmentRequest(envelope)
-    const answer = await callJson('POST', endpoint(connector.base_url, '/transport-orders'), {
-      body: toTransportOrder(req, envelope.correlation_id), bearer: connector.secret, timeoutSeconds: connector.timeout, headers: { 'idempotency-key': envelope.id, ...traceHeaders(envelope.correlation_id) }
-    })
-    if (answer.status < 200 || answer.status >= 300) {
-      const message = `${connector.name} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`
-      throw isRetryableStatus(answer.status) ? new RetryableError(message, retryAfterSeconds(answer.headers['retry-after'])) : new PermanentError(message)
-    }
-    const { jobId } = JSON.parse(answer.text) as { jobId?: string }
-    if (!jobId) throw new RetryableError('TMS accepted the order but returned no jobId') // idempotent on orderRef
+    const answer = await callPartnerJson(connector, {
+      method: 'POST', path: '/transport-orders', body: toTransportOrder(req, envelope.correlation_id), auth: { bearer: true }, headers: { 'idempotency-key': envelope.id, ...traceHeaders(envelope.correlation_id) }
+    }, parseTmsError)
+    const jobId = (answer as { jobId?: unknown } | null)?.jobId
+    // idempotent on orderRef: a retry returns the same job
+    if (typeof jobId !== 'string' || jobId === '') throw new RetryableError(`${connectorLabel(connector)} accepted the order but returned no jobId`)
     return { externalRef: jobId, details: { shipment: { carrier: connector.code, service: 'transport', tracking_number: jobId, label_pdf_base64: null, amount: null, currency: null } } }
   },
   parseInbound (webhookId, body) {

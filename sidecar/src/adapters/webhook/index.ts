@@ -1,7 +1,5 @@
-import { PermanentError, RetryableError } from '../../errors.ts'
 import { traceHeaders } from '../../observability/trace.ts'
-import { isRetryableStatus, postSigned, retryAfterSeconds } from '../http-transport.ts'
-import { signingSecrets } from '../signing.ts'
+import { callPartner } from '../partner-call.ts'
 import { signedProbe } from '../probe.ts'
 import { type Adapter, type Connector, type Envelope, InboundFormatError } from '../types.ts'
 
@@ -13,19 +11,11 @@ export const webhookAdapter: Adapter = {
   name: 'webhook',
 
   async deliver (envelope: Envelope, connector: Connector) {
-    if (!connector.base_url) throw new PermanentError(`connector ${connector.code} has no base URL`)
-    const answer = await postSigned({
-      url: connector.base_url,
-      body: envelope,
-      messageId: envelope.id,
-      secrets: signingSecrets(connector),
-      timeoutSeconds: connector.timeout,
-      headers: traceHeaders(envelope.correlation_id)
-    })
-    if (answer.status >= 200 && answer.status < 300) return { externalRef: null }
-    const message = `${connector.name} answered HTTP ${answer.status}: ${answer.text.slice(0, 200)}`
-    if (isRetryableStatus(answer.status)) throw new RetryableError(message, retryAfterSeconds(answer.headers['retry-after']))
-    throw new PermanentError(message)
+    // the body of a 2xx is not read: a receiver acknowledges with any 2xx (Standard Webhooks)
+    await callPartner(connector, {
+      method: 'POST', path: null, body: envelope, auth: { signedAs: envelope.id }, headers: traceHeaders(envelope.correlation_id)
+    }, () => null) // receivers have no error format of their own: their raw answer is quoted
+    return { externalRef: null }
   },
 
   // GitHub's "ping": a signed `hub.ping` envelope receivers acknowledge and otherwise ignore (docs/contract.md)

@@ -1,15 +1,8 @@
-import { PermanentError, RetryableError } from '../../errors.ts'
-import { type HttpAnswer, isRetryableStatus, retryAfterSeconds } from '../http-transport.ts'
+import { type ErrorParser, errorJson } from '../partner-call.ts'
 
-/** Turns a non-2xx WMS answer (`{ error: { code, message } }`) into a typed error with the WMS's own words. */
-export function parseWmsError (answer: HttpAnswer): Error {
-  let detail = answer.text.slice(0, 200)
-  try {
-    const body = JSON.parse(answer.text) as { error?: { code?: string, message?: string } }
-    if (body.error?.code) detail = `${body.error.code}: ${body.error.message ?? ''}`.trim()
-  } catch { /* not JSON: keep the raw text */ }
-  const message = `WMS answered HTTP ${answer.status} (${detail})`
-  return isRetryableStatus(answer.status)
-    ? new RetryableError(message, retryAfterSeconds(answer.headers['retry-after']))
-    : new PermanentError(message)
+/** The WMS's error body `{ error: { code, message } }` as "CODE: message" (the policy is partner-call.ts). */
+export const parseWmsError: ErrorParser = answer => {
+  const error = (errorJson(answer) as { error?: { code?: unknown, message?: unknown } } | null)?.error
+  if (typeof error?.code !== 'string' || error.code === '') return null
+  return `${error.code}: ${typeof error.message === 'string' ? error.message : ''}`.trim()
 }

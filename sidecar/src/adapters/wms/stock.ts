@@ -1,5 +1,5 @@
 import { RetryableError } from '../../errors.ts'
-import { callJson, endpoint } from '../http-transport.ts'
+import { callPartner, connectorLabel, readJson } from '../partner-call.ts'
 import type { Connector } from '../types.ts'
 import { parseWmsError } from './errors.ts'
 
@@ -8,13 +8,10 @@ import { parseWmsError } from './errors.ts'
  * StockLevel.warehouseAvailable. A SKU the WMS does not know (404) has nothing available there.
  */
 export async function fetchWarehouseAvailable (connector: Connector, sku: string, timeoutMs: number): Promise<number> {
-  if (!connector.base_url) throw new RetryableError(`connector ${connector.code} has no base URL`)
   const timeoutSeconds = Math.min(connector.timeout, timeoutMs / 1000)
-  const answer = await callJson('GET', endpoint(connector.base_url, `v1/stock/${encodeURIComponent(sku)}`), { timeoutSeconds })
+  const answer = await callPartner(connector, { method: 'GET', path: `v1/stock/${encodeURIComponent(sku)}`, auth: 'none', timeoutSeconds, answers: [404] }, parseWmsError)
   if (answer.status === 404) return 0
-  if (answer.status < 200 || answer.status >= 300) throw parseWmsError(answer)
-  let body: { available?: unknown } = {}
-  try { body = JSON.parse(answer.text) } catch { /* handled below */ }
-  if (typeof body.available !== 'number') throw new RetryableError('WMS stock answer has no numeric available')
-  return body.available
+  const available = (readJson(connector, answer) as { available?: unknown } | null)?.available
+  if (typeof available !== 'number') throw new RetryableError(`${connectorLabel(connector)} stock answer has no numeric available`)
+  return available
 }

@@ -24,8 +24,6 @@ export interface CarrierTracking {
   track: (pickingIds: readonly number[]) => Promise<Array<LiveTracking | null | Error>>
 }
 
-export const noCarrierTracking: CarrierTracking = { track: async ids => ids.map(() => null) }
-
 export interface ConnectorTrackingOptions { pool: Pool, timeoutMs: number, breakers?: BreakerRegistry }
 
 /**

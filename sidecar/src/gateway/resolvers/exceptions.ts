@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql'
 import type { OdooRow } from '../../odoo/reader.ts'
-import type { Scope } from '../caller.ts'
+import type { Scope } from '../../auth/caller.ts'
 import type { GatewayContext } from '../context.ts'
 import { badInput } from '../errors.ts'
 import { type ExceptionFilter, exceptionDomain } from '../filters.ts'

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql'
-import type { Scope } from '../caller.ts'
+import type { Scope } from '../../auth/caller.ts'
 import type { GatewayContext } from '../context.ts'
 import { badInput, forbidden, notFound } from '../errors.ts'
 import { toInvoice, toOrder, toShipment } from '../mappers.ts'

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql'
-import { SCOPES } from '../caller.ts'
+import { SCOPES } from '../../auth/caller.ts'
 import type { GatewayContext } from '../context.ts'
 import { toPartner } from '../mappers.ts'
 import { one } from './helpers.ts'

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import type { ShipmentRequest } from '../adapters/carrier/types.ts'
-import type { Envelope } from '../adapters/types.ts'
-import { PermanentError } from '../errors.ts'
+import { PermanentError } from '../../errors.ts'
+import type { Envelope } from '../connector.ts'
+import type { ShipmentRequest } from './types.ts'
 
 const canonicalPicking = z.object({
   id: z.number().int(),

@@ -2,7 +2,7 @@
 export const SCOPES = ['orders:read', 'shipments:read', 'invoices:read', 'inventory:read'] as const
 export type Scope = typeof SCOPES[number]
 
-export function isScope (value: string): value is Scope {
+function isScope (value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value)
 }
 
@@ -34,4 +34,13 @@ export interface Caller {
   rateLimit: number
   /** Odoo web session of an Odoo user; reads go through it */
   odooSession?: string
+}
+
+/**
+ * A request whose credentials prove no caller: the message is what the client may learn (the kind of
+ * problem, never the token or a key). The gateway answers it as UNAUTHENTICATED (401) with `challenge`
+ * as WWW-Authenticate; auth itself stays free of GraphQL.
+ */
+export class AuthenticationError extends Error {
+  readonly challenge = 'Bearer realm="logistics-hub", error="invalid_token"'
 }

@@ -1,11 +1,6 @@
-import type { Booking, CarrierAdapter, Rate, ShipmentRequest } from '../adapters/carrier/types.ts'
-import type { Connector } from '../adapters/types.ts'
-import { PermanentError, RetryableError, errorMessage } from '../errors.ts'
-import type { BreakerRegistry } from './breakers.ts'
-
-export type CarrierRule = 'cheapest' | 'fastest'
-
-export interface Carrier { connector: Connector, adapter: CarrierAdapter }
+import { PermanentError, RetryableError, errorMessage } from '../../errors.ts'
+import type { BreakerRegistry } from '../../shipping/breakers.ts'
+import type { Booking, Carrier, CarrierRule, Rate, ShipmentRequest } from '../carrier/types.ts'
 
 export interface ShopResult { booking: Booking, considered: Rate[], failures: string[] }
 
@@ -20,16 +15,20 @@ export function rankRates (rates: Rate[], rule: CarrierRule): Rate[] {
 /**
  * Rates across every carrier whose circuit is closed, books the best by the rule, and fails over to
  * the next carrier (asking it for a fresh rate first) when a booking fails. All attempts go through
- * the per-carrier circuit breakers. When no carrier could book: a RetryableError if any failure was an
- * outage (the job waits in the queue and tries again), else a PermanentError (e.g. every carrier
- * rejected the address), which becomes an exception a person handles in Odoo.
+ * the per-carrier circuit breakers. Each carrier's failure is classified by the shared failure policy
+ * (adapters/partner-call.ts); this aggregates them. When no carrier could book: a RetryableError if any
+ * failure was an outage (the job waits in the queue and tries again), else a PermanentError (e.g. every
+ * carrier rejected the address), which becomes an exception a person handles in Odoo. The retryable
+ * error carries a Retry-After only when every outage came with one (the earliest of them: when the
+ * first carrier said it may accept again); a carrier that gave none is retried on the usual backoff.
+ * The message names every carrier connector that failed and why.
  */
 export async function rateShopAndBook (req: ShipmentRequest, carriers: Carrier[], rule: CarrierRule, breakers: BreakerRegistry): Promise<ShopResult> {
   const failures: string[] = []
-  let outage = false
+  const waits: Array<number | undefined> = []
   const note = (carrier: string, err: unknown) => {
     failures.push(`${carrier}: ${errorMessage(err)}`)
-    if (!(err instanceof PermanentError)) outage = true
+    if (!(err instanceof PermanentError)) waits.push(err instanceof RetryableError ? err.retryAfterSeconds : undefined)
   }
   const byCode = new Map(carriers.map(c => [c.connector.code, c]))
   const available = carriers.filter(c => {
@@ -53,7 +52,9 @@ export async function rateShopAndBook (req: ShipmentRequest, carriers: Carrier[]
     }
   }
   const summary = `no carrier could book ${req.reference}: ${failures.join('; ') || 'no carrier configured'}`
-  throw outage || failures.length === 0 ? new RetryableError(summary) : new PermanentError(summary)
+  if (failures.length > 0 && waits.length === 0) throw new PermanentError(summary)
+  const retryAfter = waits.length > 0 && waits.every(w => w !== undefined) ? Math.min(...waits as number[]) : undefined
+  throw new RetryableError(summary, retryAfter)
 }
 
 /** On failover the next carrier's quote may be stale; ask again for the same service. */
