@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss'
 import type { Config } from './config.ts'
 import { JobQueue } from './db/job-queue.ts'
 import { createPool, withSessionLock } from './db/pool.ts'
+import { retryWhileDatabaseUnavailable } from './db/unavailable.ts'
 import { Heartbeat } from './observability/heartbeat.ts'
 import { createLogger, type Logger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
@@ -89,11 +90,15 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   return {
     app, boss, jobs, pool, inbound, metrics, logger, breakers, heartbeat,
     async start (): Promise<void> {
+      // pg-boss cannot be started again after a failed start (its `starting` flag stays set), so a
+      // failure here exits for the supervisor; the idempotent steps after it wait out a database restart
       await boss.start()
-      // pg-boss creates a queue's partition with DDL that deadlocks against another replica doing the same
-      await withSessionLock(pool, 'logistics-hub:create-queues', async () => { await createQueues(boss, config) })
-      await inbound.init()
-      await refusals.init()
+      await retryWhileDatabaseUnavailable(logger, 'preparing queues and tables', async () => {
+        // pg-boss creates a queue's partition with DDL that deadlocks against another replica doing the same
+        await withSessionLock(pool, 'logistics-hub:create-queues', async () => { await createQueues(boss, config) })
+        await inbound.init()
+        await refusals.init()
+      })
       startWorkers()
       await listener.start()
       await app.listen({ port: config.PORT, host: config.HOST })
