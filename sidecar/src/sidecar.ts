@@ -52,7 +52,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   const lookahead = { bossSchema: config.HUB_BOSS_SCHEMA, max: config.HUB_RELAY_LOOKAHEAD }
   const relay = createDrainLoop(() => relayBatch({ pool, jobs, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS, lookahead }),
     config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
-  const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, logger)
+  const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, () => { deliveryLoops.forEach(loop => loop.wake()) }, logger)
   const heartbeat = new Heartbeat(pool, logger, { intervalSeconds: config.HUB_HEARTBEAT_SECONDS })
 
   // pg-boss emits background errors (lost connection during maintenance); they must never crash us

@@ -27,13 +27,14 @@ export async function insertConnector (pool: pg.Pool, values: Record<string, unk
 }
 
 /** An outbox row as the addon writes it (docs/contract.md), in its own committed transaction. */
-export async function insertEvent (pool: pg.Pool, values: { connector_id: number, res_id: number, event_type?: string, res_model?: string, payload?: unknown, correlation_id?: string, idempotency_key?: string }): Promise<{ id: number, uuid: string }> {
+export async function insertEvent (pool: pg.Pool, values: { connector_id: number, res_id: number, event_type?: string, res_model?: string, payload?: unknown, correlation_id?: string, idempotency_key?: string }, { notify = true } = {}): Promise<{ id: number, uuid: string }> {
   const { rows: [row] } = await pool.query<{ id: number, uuid: string }>(
     `INSERT INTO hub_event (uuid, direction, event_type, connector_id, res_model, res_id, correlation_id, payload, state, idempotency_key)
      VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id, uuid`,
     [randomUUID(), values.event_type ?? 'order.confirmed', values.connector_id, values.res_model ?? 'sale.order', values.res_id,
       values.correlation_id ?? randomUUID(), JSON.stringify(values.payload ?? { order: { id: values.res_id } }), values.idempotency_key ?? null])
-  await pool.query("SELECT pg_notify('hub_event', '')")
+  // as Odoo's capture does; `notify: false` leaves the row for a relay the test runs itself
+  if (notify) await pool.query("SELECT pg_notify('hub_event', '')")
   return row!
 }
 

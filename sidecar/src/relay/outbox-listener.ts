@@ -1,9 +1,13 @@
 import pg from 'pg'
+import { JOBS_CHANNEL } from '../db/outbox-plans.ts'
 import type { Logger } from '../observability/logger.ts'
 
 /**
  * Calls `onSignal` on every `NOTIFY hub_event` (sent by Odoo on commit) and every `pollMs` as a fallback,
- * since notifications are lost while the connection is down. Reconnects with backoff; never throws.
+ * since notifications are lost while the connection is down, and `onJobs` on every `NOTIFY hub_deliver`
+ * (sent by any replica's relay when it commits delivery jobs: without it the other replicas' delivery
+ * loops would sleep out their poll interval while one replica's loops work through a burst alone).
+ * Reconnects with backoff; never throws.
  */
 export class OutboxListener {
   #client: pg.Client | null = null
@@ -12,7 +16,7 @@ export class OutboxListener {
   #backoffMs = 500
 
   constructor (private readonly connectionString: string, private readonly pollMs: number,
-    private readonly onSignal: () => void, private readonly logger: Logger) {}
+    private readonly onSignal: () => void, private readonly onJobs: () => void, private readonly logger: Logger) {}
 
   async start (): Promise<void> {
     this.#timer = setInterval(this.onSignal, this.pollMs)
@@ -28,11 +32,11 @@ export class OutboxListener {
   async #connect (): Promise<void> {
     if (this.#stopped) return
     const client = new pg.Client({ connectionString: this.connectionString, application_name: 'logistics-hub-relay' })
-    client.on('notification', () => this.onSignal())
+    client.on('notification', message => { if (message.channel === JOBS_CHANNEL) this.onJobs(); else this.onSignal() })
     client.on('error', err => this.#reconnect(client, err))
     try {
       await client.connect()
-      await client.query('LISTEN hub_event')
+      await client.query(`LISTEN hub_event; LISTEN ${JOBS_CHANNEL}`)
       this.#client = client
       this.#backoffMs = 500
       this.onSignal() // catch up on whatever was committed while we were not listening

@@ -1,6 +1,6 @@
 import type { Connector } from '../adapters/types.ts'
 import { connectorsByIds } from '../db/connector-plans.ts'
-import { claimLaneHeads, markQueued, readyDeliveries, relayTransactionSettings } from '../db/outbox-plans.ts'
+import { claimLaneHeads, markQueued, notifyDeliveryJobs, readyDeliveries, relayTransactionSettings } from '../db/outbox-plans.ts'
 import type { JobQueue } from '../db/job-queue.ts'
 import { type Pool, withTransaction } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -48,6 +48,8 @@ export async function relayBatch ({ pool, jobs: queue, logger, metrics, batchSiz
     // throws unless every job was stored: marking an event queued without its job would lose it
     await queue.insert(client, jobs)
     await client.query(markQueued(rows.map(r => r.id)))
+    // delivered on commit, to every replica: theirs fetch these jobs too instead of waiting for a poll
+    await client.query(notifyDeliveryJobs())
     return rows
   })
   // one line per batch: the correlation ids stay findable, without a log write per event
