@@ -49,3 +49,9 @@ def adapter_settings(name):
 
 def needs_base_url(name):
     return "base_url" in adapter_settings(name)
+
+
+def consumes(name, event_type):
+    """Whether the adapter ``name`` delivers ``event_type`` (its manifest lists it, or ``*``: any routed type)."""
+    manifest = manifest_for(name)
+    return bool(manifest) and ("*" in manifest["consumes"] or event_type in manifest["consumes"])

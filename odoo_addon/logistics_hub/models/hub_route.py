@@ -2,6 +2,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import datetime, safe_eval, time
 
+from ..hub.adapter_manifests import consumes
 from ..hub.envelope import EVENT_MODELS
 
 EVENT_TYPE_SELECTION = [
@@ -33,6 +34,12 @@ class HubRoute(models.Model):
         help="Odoo domain on the routed record, e.g. [(\"partner_id.is_company\", \"=\", True)] for "
         "business customers only. Empty: every record.",
     )
+    # Not a constraint: a route the adapter does not take is still captured (and dead-lettered with the
+    # adapter's reason), so a person sees it; the form warns before that happens.
+    adapter_takes_event = fields.Boolean(
+        compute="_compute_adapter_takes_event",
+        help="Whether the connector's adapter delivers this event type (its manifest's consumes).",
+    )
 
     _sql_constraints = [
         (
@@ -47,6 +54,25 @@ class HubRoute(models.Model):
         labels = dict(self._fields["event_type"]._description_selection(self.env))
         for route in self:
             route.display_name = f"{route.connector_id.name} / {labels.get(route.event_type, '')}"
+
+    @api.depends("connector_id.adapter", "event_type")
+    def _compute_adapter_takes_event(self):
+        for route in self:
+            route.adapter_takes_event = consumes(route.connector_id.adapter, route.event_type)
+
+    @api.onchange("event_type")
+    def _onchange_event_type_adapter(self):
+        if self.event_type and self.connector_id.adapter and not self.adapter_takes_event:
+            labels = dict(self._fields["event_type"]._description_selection(self.env))
+            adapter_labels = dict(self.connector_id._fields["adapter"]._description_selection(self.env))
+            return {"warning": {
+                "title": _("This adapter does not take that event"),
+                "message": _(
+                    "%(adapter)s connectors do not deliver “%(event)s”: events routed here would be dead-lettered.",
+                    adapter=adapter_labels.get(self.connector_id.adapter, self.connector_id.adapter),
+                    event=labels.get(self.event_type, self.event_type),
+                ),
+            }}
 
     @api.constrains("filter_domain", "event_type")
     def _check_filter_domain(self):

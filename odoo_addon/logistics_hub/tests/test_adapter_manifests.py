@@ -65,6 +65,21 @@ class TestAdapterManifests(HubCase):
         arch = self.env["hub.connector"].get_view(view_type="form")["arch"]
         self.assertIn('invisible="not adapter_needs_base_url"', arch)
 
+    def test_routes_say_whether_the_adapter_takes_their_event(self):
+        """The manifest's ``consumes`` decides which routes make sense: the routes list marks the others and
+        choosing one warns (events routed there would only be dead-lettered)."""
+        wms_routes = {route.event_type: route.adapter_takes_event for route in self.wms.route_ids}
+        self.assertTrue(wms_routes["picking.ready"])
+        self.assertFalse(wms_routes["order.confirmed"])
+        hook = self.env["hub.connector"].create({
+            "code": "any-hook", "name": "Any", "adapter": "webhook", "route_ids": [(0, 0, {"event_type": "invoice.posted"})],
+        })
+        self.assertTrue(hook.route_ids.adapter_takes_event, "a webhook takes any routed type (consumes *)")
+        warning = self.env["hub.route"].new({"connector_id": self.wms.id, "event_type": "invoice.posted"})._onchange_event_type_adapter()
+        self.assertIn("Invoice posted", warning["warning"]["message"])
+        self.assertIn("WMS", warning["warning"]["message"])
+        self.assertFalse(self.env["hub.route"].new({"connector_id": self.wms.id, "event_type": "picking.ready"})._onchange_event_type_adapter())
+
     def test_rest_mapping_default_and_shape(self):
         connector = self.env["hub.connector"].create({"code": "rest-1", "name": "REST", "adapter": "rest"})
         self.assertEqual(connector.rest_mapping, DEFAULT_REST_MAPPING)
