@@ -36,7 +36,7 @@ async function indexesOf (pool: pg.Pool, tables: string[]): Promise<Map<string, 
 }
 
 /**
- * the sidecar suites run on test/fixtures/hub_schema.sql, a hand-written copy of the
+ * The sidecar suites run on test/fixtures/hub_schema.sql, a hand-written copy of the
  * tables the addon creates. This holds it to the tables real Odoo 18 creates when it installs the addon:
  * every table, column and index the fixture has exists in Odoo with the same type and definition (Odoo
  * is the truth), so a sidecar test cannot pass on a column or an index production does not have.

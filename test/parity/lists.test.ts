@@ -10,7 +10,7 @@ import { SHIPMENT_RANK, SHIPMENT_STATUSES } from '../../sidecar/src/shipping/lif
 import { MILESTONES } from '../../sidecar/src/adapters/tms/mappers.ts'
 
 /**
- * every list of names that the Odoo addon (Python) and the sidecar, its GraphQL schema
+ * Every list of names that the Odoo addon (Python) and the sidecar, its GraphQL schema
  * or the OWL UI (TypeScript) both keep, held equal. Each side is read where it lives: the addon's
  * framework-free rules (hub/) are imported by python3.11; selections in models/ (which need Odoo to
  * import) are read with Python's own parser and literal_eval; TypeScript types and constants with the
