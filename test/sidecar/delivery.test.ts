@@ -88,6 +88,16 @@ describe('delivery to a webhook partner', () => {
     assert.match(wb!.error ?? '', /HTTP 422/)
   })
 
+  it('dead-letters, without calling the partner, an event its adapter does not take (manifest consumes)', async () => {
+    const c = await insertConnector(db.pool, { base_url: url, secret, adapter: 'wms', kind: 'wms', max_attempts: 5 })
+    const e = await insertEvent(db.pool, { connector_id: c.id, res_id: 904, event_type: 'shipment.delivered' })
+    await waitFor('dead', async () => await eventState(e.id) === 'dead')
+    assert.equal(receiver.attempts.filter(a => a.webhook_id === e.uuid).length, 0, 'nothing was sent')
+    await waitFor('dead write-back', async () => (await writebacks(e.uuid)).length > 0)
+    const [wb] = (await writebackResults(db.pool)).filter(r => r.event_uuid === e.uuid)
+    assert.match(wb!.error ?? '', /does not take shipment\.delivered events/)
+  })
+
   it('treats a partner timeout as retryable', async () => {
     const c = await insertConnector(db.pool, { base_url: url, secret, max_attempts: 3, timeout: 1 })
     receiver.faults.set({ timeoutNext: 1 })
@@ -99,8 +109,8 @@ describe('delivery to a webhook partner', () => {
   it('reports backlog, dead letters and HTTP traffic in /metrics', async () => {
     await (await fetch(`${sidecar.url}/metrics`)).text() // a scrape is counted once it has been answered
     const text = await (await fetch(`${sidecar.url}/metrics`)).text()
-    assert.match(text, /hub_outbox_events\{state="dead"\} 2/)
-    assert.match(text, /hub_queue_depth\{queue="hub-writeback"\} [1-9]/)
+    assert.match(text, /hub_outbox_events\{state="dead"\} 3/)
+    assert.match(text, /hub_queue_depth\{queue="hub-writeback-batch"\} [1-9]/)
     assert.match(text, /hub_deliveries_total\{connector="[^"]+",outcome="retry"\}/)
     assert.match(text, /hub_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="200"\}/)
   })

@@ -77,3 +77,6 @@ export function loadManifests (dir: string = ADAPTERS_DIR): AdapterManifest[] {
 }
 
 export const needsBaseUrl = (m: AdapterManifest): boolean => m.settings.base_url !== undefined
+
+/** Whether the adapter delivers `eventType` (listed in `consumes`, or `*`: any routed type). */
+export const consumesEvent = (m: AdapterManifest, eventType: string): boolean => m.consumes.includes('*') || m.consumes.includes(eventType)

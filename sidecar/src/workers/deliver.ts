@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type PgBoss from 'pg-boss'
 import { type PartnerAnswer, collectPartnerAnswers } from '../adapters/partner-answers.ts'
-import { CARRIER_ADAPTERS, adapterFor, carrierAdapterFor } from '../adapters/registry.ts'
+import { consumesEvent } from '../adapters/manifest.ts'
+import { CARRIER_ADAPTERS, adapterFor, carrierAdapterFor, manifestFor } from '../adapters/registry.ts'
 import type { Connector, DeliveryContext, DeliveryResult } from '../adapters/types.ts'
 import { activeConnectorsByAdapters, connectorsByIds, routeCarrierRule } from '../db/connector-plans.ts'
 import { getOutboundEvents, markFinished, notifyRelay } from '../db/outbox-plans.ts'
@@ -135,6 +136,10 @@ async function callPartner (deps: DeliverDeps, connector: Connector | undefined,
   if (!connector.active) throw new PermanentError(`connector ${connector.code} is archived`)
   const adapter = adapterFor(connector.adapter)
   if (!adapter) throw new PermanentError(`connector ${connector.code} uses unknown adapter ${connector.adapter}`)
+  // e.g. a carrier routed `shipment.delivered` would otherwise book a second label for a delivered parcel
+  if (!consumesEvent(manifestFor(connector.adapter)!, event.event_type)) {
+    throw new PermanentError(`connector ${connector.code} (${connector.adapter}) does not take ${event.event_type} events: remove that route in Odoo`)
+  }
   const waitMs = deps.rateLimiter.reserve(connector.code, connector.rate_limit)
   if (waitMs > 0) {
     logger().debug({ connector: connector.code, wait_ms: waitMs }, 'rate limited; waiting')
