@@ -5,7 +5,14 @@ import type { Config } from './config.ts'
 export const QUEUES = {
   deliver: 'hub-deliver',
   deliverDead: 'hub-deliver-dead',
-  writeback: 'hub-writeback',
+  /** results for Odoo, a delivered batch's per job (workers/writeback-results.ts) */
+  writeback: 'hub-writeback-batch',
+  /**
+   * one result per job, as sidecars before 0.2 queued them: still consumed until drained. A queue of its
+   * own, so that during a rolling upgrade a 0.1 replica (which reads this queue only) never takes a batch
+   * for a single result
+   */
+  writebackLegacy: 'hub-writeback',
   inbound: 'hub-inbound',
   trackingPoll: 'hub-tracking-poll',
   reconcile: 'hub-reconcile',
@@ -80,6 +87,7 @@ export async function createQueues (boss: PgBoss, config: Config): Promise<void>
   await ensureQueue(boss, QUEUES.odooRejected, odooRetry)
   await ensureQueue(boss, QUEUES.deliver, { deadLetter: QUEUES.deliverDead, expireInSeconds: 300 })
   await ensureQueue(boss, QUEUES.writeback, odooRetry)
+  await ensureQueue(boss, QUEUES.writebackLegacy, odooRetry)
   await ensureQueue(boss, QUEUES.inbound, odooRetry)
   // a missed run is simply done at the next one: no retries
   await ensureQueue(boss, QUEUES.trackingPoll, { retryLimit: 0, expireInSeconds: 600 })

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { registerQueueGauges } from './observability/queue-gauges.ts'
 import { OdooClient } from './odoo/rpc.ts'
-import { QUEUES, createQueues, type DeliverJob, type InboundJob, type ParkedJob, type WritebackJob } from './queues.ts'
+import { QUEUES, createQueues, type DeliverJob, type InboundJob, type ParkedJob, type WritebackJob, type WritebackResult } from './queues.ts'
 import { OutboxListener } from './relay/outbox-listener.ts'
 import { relayBatch } from './relay/relay.ts'
 import { createDrainLoop } from './relay/relay-loop.ts'
@@ -26,7 +26,7 @@ import { selfCheck } from './workers/self-check.ts'
 import { settleEach } from './workers/settle.ts'
 import { pollTracking } from './workers/tracking-poll.ts'
 import { reconcile } from './workers/reconcile.ts'
-import { WRITEBACK_JOBS_PER_FETCH, applyWritebacks } from './workers/writeback.ts'
+import { applyWritebacks, writebackJobsPerFetch } from './workers/writeback.ts'
 
 /** Wires the sidecar from its configuration; `start` and `stop` are safe to call from tests. */
 export function createSidecar (config: Config, logger: Logger = createLogger(config.LOG_LEVEL)) {
@@ -77,7 +77,9 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       deliveryLoops.push(consume<DeliverJob>(QUEUES.deliver, config.HUB_DELIVERY_BATCH, async batch => { await deliverBatch({ pool, jobs, logger, metrics, rateLimiter, breakers }, batch); relay.signal() }))
     }
     consume<DeliverJob>(QUEUES.deliverDead, 10, async batch => { for (const job of batch) await deadLetterJob({ pool, jobs, logger, metrics }, job) })
-    consume<WritebackJob>(QUEUES.writeback, WRITEBACK_JOBS_PER_FETCH, async batch => { await applyWritebacks({ pool, jobs, odoo, logger, metrics, maxResultsPerCall: config.HUB_WRITEBACK_BATCH }, batch) })
+    const writebackDeps = { pool, jobs, odoo, logger, metrics, maxResultsPerCall: config.HUB_WRITEBACK_BATCH }
+    consume<WritebackJob>(QUEUES.writeback, writebackJobsPerFetch(config.HUB_WRITEBACK_BATCH, config.HUB_DELIVERY_BATCH), async batch => { await applyWritebacks(writebackDeps, batch) })
+    consume<WritebackResult>(QUEUES.writebackLegacy, config.HUB_WRITEBACK_BATCH, async batch => { await applyWritebacks(writebackDeps, batch, QUEUES.writebackLegacy) })
     consume<InboundJob>(QUEUES.inbound, config.HUB_WRITEBACK_BATCH, async batch => { await applyInboundJobs({ pool, jobs, odoo, logger, metrics, maxMessagesPerCall: config.HUB_WRITEBACK_BATCH }, batch) })
     consume<ParkedJob>(QUEUES.odooRejected, 50, async batch => { await reportParked({ pool, jobs, odoo, logger }, batch) })
     consume(QUEUES.trackingPoll, 1, settleEach(pool, jobs, QUEUES.trackingPoll, logger, async () => await pollTracking({ pool, inbound, logger, breakers })))

@@ -95,7 +95,7 @@ describe('Odoo refusals are parked where people look, outages are waited out', {
     const { uuid, orderId } = await confirmedOrderEvent()
     await waitFor('delivered and written back', async () => (await syncState(orderId))?.status === 'sent', 30_000, 250)
     const legacy = { event_uuid: uuid, status: 'sent', attempt: 5, error: null, external_ref: 'REF-LEGACY', details: null, at: new Date().toISOString(), correlation_id: 'corr-legacy' }
-    await sidecar.jobs.insert(sidecar.pool, [{ name: QUEUES.writeback, data: legacy }])
+    await sidecar.jobs.insert(sidecar.pool, [{ name: QUEUES.writebackLegacy, data: legacy }])
     await waitFor('the legacy result applied', async () => (await syncState(orderId))?.last_attempt === 5, 30_000, 250)
   })
 

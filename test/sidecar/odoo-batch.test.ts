@@ -130,4 +130,28 @@ describe('applying a batch in Odoo', () => {
     assert.deepEqual(states, { '1+2': 'completed', '3+4+5': 'retry', 6: 'retry' })
     assert.deepEqual(await parked(), [])
   })
+
+  it('does not send again, when a job is retried, the items an earlier run applied or parked', async () => {
+    const apply = (call: (items: Item[]) => Promise<void>) => ({ queue: QUEUES.writeback, itemsOf: (d: { items: Item[] }) => d.items, call, toParked: park, maxItems: 50 })
+    const deps = { pool: db.pool, jobs, logger, metrics: createMetrics() }
+    await jobs.insert(db.pool, [{ name: QUEUES.writeback, data: { items: [{ n: 1 }, { n: 2 }, { n: 3 }] } }])
+    const first = await boss.fetch<{ items: Item[] }>(QUEUES.writeback, { batchSize: 1, includeMetadata: true })
+    // 1 applies, 2 is refused on its own (parked), then Odoo goes away before 3
+    await applyInOdoo(deps, apply(async items => {
+      if (items.length > 1) throw new OdooRpcError('Result 1 is malformed', 'odoo.exceptions.ValidationError')
+      if (items[0]!.n === 2) throw new OdooRpcError('Result 0 is malformed', 'odoo.exceptions.ValidationError')
+      if (items[0]!.n === 3) throw new OdooUnavailableError('Odoo unreachable: connect ECONNREFUSED')
+    }), first)
+    const [failed] = await jobsIn(db.pool, QUEUES.writeback)
+    assert.deepEqual([failed!.state, failed!.output.settled], ['retry', [0, 1]])
+    assert.deepEqual(await parked(), ['2'])
+
+    await db.pool.query('UPDATE pgboss.job SET start_after = now() WHERE id = $1', [failed!.id])
+    const again = await boss.fetch<{ items: Item[] }>(QUEUES.writeback, { batchSize: 1, includeMetadata: true })
+    const calls: number[][] = []
+    await applyInOdoo(deps, apply(async items => { calls.push(items.map(i => i.n)) }), again)
+    assert.deepEqual(calls, [[3]], 'only the item that waited is sent again')
+    assert.equal((await jobsIn(db.pool, QUEUES.writeback))[0]!.state, 'completed')
+    assert.deepEqual(await parked(), ['2'], 'the refused item is not parked a second time')
+  })
 })

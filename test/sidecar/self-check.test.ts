@@ -99,7 +99,7 @@ describe('self-check and npm run doctor', () => {
     const old = await insertEvent(db.pool, { connector_id: connectorId, res_id: 4 })
     await db.pool.query("UPDATE hub_event SET state = 'delivered', done_at = now() AT TIME ZONE 'UTC' - interval '1 hour' WHERE id = $1", [old.id])
     await db.pool.query("INSERT INTO hub_sync_state (res_model, res_id, connector_id, status, last_event_id, last_attempt) VALUES ('sale.order', 4, $1, 'pending', $2, 0)", [connectorId, old.id])
-    await jobs.insert(db.pool, [{ name: QUEUES.writeback, data: { event_uuid: old.uuid, status: 'sent', attempt: 1 } }])
+    await jobs.insert(db.pool, [{ name: QUEUES.writebackLegacy, data: { event_uuid: old.uuid, status: 'sent', attempt: 1 } }])
     assert.deepEqual((await check(false)).pending_sync_of_closed_event, { count: 0, repaired: 0 })
   })
 

@@ -54,8 +54,9 @@ export function pendingSyncOfClosedEvents (bossSchema: string, graceSeconds: num
              AND NOT EXISTS (
                SELECT 1 FROM ${bossSchema}.job j
                WHERE (j.name = '${QUEUES.writeback}' AND j.state < 'completed'
-                      AND (j.data->'results' @> jsonb_build_array(jsonb_build_object('event_uuid', e.uuid))
-                           OR j.data->>'event_uuid' = e.uuid)) -- a job queued before 0.2: one result, unwrapped
+                      AND j.data->'results' @> jsonb_build_array(jsonb_build_object('event_uuid', e.uuid)))
+                  -- queued by a sidecar before 0.2: one result per job, unwrapped
+                  OR (j.name = '${QUEUES.writebackLegacy}' AND j.state < 'completed' AND j.data->>'event_uuid' = e.uuid)
                   OR (j.name = '${QUEUES.odooRejected}' AND j.data->'item'->>'event_uuid' = e.uuid))
            ORDER BY s.id LIMIT $2`,
     values: [graceSeconds, limit]

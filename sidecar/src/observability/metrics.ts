@@ -19,7 +19,7 @@ export function createMetrics () {
       name: 'hub_http_request_duration_seconds', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers: [registry],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
     }),
-    odooBatches: new Counter({ name: 'hub_odoo_jobs_total', help: 'Odoo-bound jobs settled: done, retry (Odoo unavailable) or parked (refused on its own)', labelNames: ['queue', 'outcome'], registers: [registry] }),
+    odooBatches: new Counter({ name: 'hub_odoo_jobs_total', help: 'Odoo-bound items settled (a write-back job carries the results of a delivered batch, an inbound job one message): done, retry (Odoo unavailable) or parked (refused on its own)', labelNames: ['queue', 'outcome'], registers: [registry] }),
     selfCheckFindings: new Gauge({ name: 'hub_self_check_findings', help: 'Broken invariants found by the last self-check, by check', labelNames: ['check'], registers: [registry] }),
     selfCheckRepairs: new Counter({ name: 'hub_self_check_repairs_total', help: 'Items the self-check repaired, by check', labelNames: ['check'], registers: [registry] }),
     unhandledErrors: new Counter({ name: 'hub_unhandled_errors_total', help: 'Errors no caller handled (logged; the process kept running)', registers: [registry] }),

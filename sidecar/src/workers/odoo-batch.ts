@@ -23,7 +23,8 @@ export interface OdooApply<J, T> {
   maxItems: number
 }
 
-interface Entry<J, T> { job: Job<J>, item: T }
+/** `index`: the item's place in its job, remembered across retries */
+interface Entry<J, T> { job: Job<J>, item: T, index: number }
 
 interface Settled<J, T> { done: Array<Entry<J, T>>, retry: Array<Entry<J, T> & { reason: string }>, park: Array<Entry<J, T> & { reason: string }> }
 
@@ -34,19 +35,23 @@ interface Settled<J, T> { done: Array<Entry<J, T>>, retry: Array<Entry<J, T> & {
  * - Odoo unavailable (down, restarting, database trouble, a concurrency failure it gave up on; see
  *   odoo/odoo-error-kind.ts) or refusing this sidecar's configuration (its database, its user's
  *   rights): the items wait, and every job holding one fails so pg-boss retries it every
- *   HUB_ODOO_RETRY_SECONDS for a week (its items already applied apply again, as no-ops).
+ *   HUB_ODOO_RETRY_SECONDS for a week. Its items already applied or parked are listed in the failed
+ *   job's output (`settled`) and are not sent again: re-applying is harmless for the sync state, but
+ *   an exception a person closed meanwhile would be opened anew, and a parked item parked again.
  * - Odoo refuses the call itself (a ValidationError for one malformed item rejects the whole call):
  *   the items are applied one at a time in arrival order to find the one(s) at fault. An item Odoo
  *   refuses alone is parked (`hub-odoo-rejected`, reported to Odoo as an exception with "Apply
- *   again", see report-parked.ts; Odoo keeps one exception per item key, so parking it again when
- *   its job is retried changes nothing); the others apply. Once Odoo becomes unavailable mid-way,
+ *   again", see report-parked.ts); the others apply. Once Odoo becomes unavailable mid-way,
  *   the rest wait, so later items never overtake earlier ones.
  * Items Odoo applies but cannot use (a callback for an unknown picking) are parked by Odoo itself in
  * the same call.
  */
 export async function applyInOdoo<J, T> (deps: OdooBatchDeps, apply: OdooApply<J, T>, jobs: Array<Job<J>>): Promise<void> {
   const { queue } = apply
-  const entries = inArrivalOrder(jobs).flatMap(job => apply.itemsOf(job.data).map(item => ({ job, item })))
+  const entries = inArrivalOrder(jobs).flatMap(job => {
+    const before = settledBefore(job)
+    return apply.itemsOf(job.data).map((item, index) => ({ job, item, index })).filter(e => !before.has(e.index))
+  })
   const settled = await callInChunks(entries, apply)
   for (const { job, reason } of settled.park) {
     deps.logger.error({ queue, job_id: job.id, err: reason }, 'Odoo refused an item on its own; parking it for a person')
@@ -56,7 +61,10 @@ export async function applyInOdoo<J, T> (deps: OdooBatchDeps, apply: OdooApply<J
   await withTransaction(deps.pool, async client => {
     await deps.jobs.insert(client, settled.park.map(({ item, reason }) => ({ name: QUEUES.odooRejected, data: apply.toParked(item, reason) })))
     await deps.jobs.complete(client, queue, jobs.filter(j => !waiting.has(j.id)).map(j => j.id))
-    for (const [reason, ids] of groupByReason(waiting)) await deps.jobs.fail(client, queue, ids, reason)
+    for (const job of jobs.filter(j => waiting.has(j.id))) {
+      const now = [...settled.done, ...settled.park].filter(e => e.job.id === job.id).map(e => e.index)
+      await deps.jobs.fail(client, queue, [job.id], waiting.get(job.id)!, { settled: [...settledBefore(job), ...now].sort((a, b) => a - b) })
+    }
   })
   deps.metrics.odooBatches.inc({ queue, outcome: 'done' }, settled.done.length)
   deps.metrics.odooBatches.inc({ queue, outcome: 'retry' }, settled.retry.length)
@@ -118,8 +126,8 @@ function inArrivalOrder<T> (jobs: Array<Job<T>>): Array<Job<T>> {
   return [...jobs].sort((a, b) => new Date(a.createdOn).getTime() - new Date(b.createdOn).getTime())
 }
 
-function groupByReason (waiting: Map<string, string>): Map<string, string[]> {
-  const groups = new Map<string, string[]>()
-  for (const [id, reason] of waiting) groups.set(reason, [...(groups.get(reason) ?? []), id])
-  return groups
+/** The items of a job applied or parked by an earlier run (the output its failure left), by index. */
+function settledBefore<J> (job: Job<J>): Set<number> {
+  const settled = (job.output as { settled?: unknown } | null | undefined)?.settled
+  return new Set(Array.isArray(settled) ? settled.filter((i): i is number => Number.isInteger(i)) : [])
 }

@@ -7,22 +7,26 @@ export interface WritebackDeps extends OdooBatchDeps { odoo: OdooClient, maxResu
 
 /**
  * Write-back jobs fetched at once. A job carries the results of one delivered batch (up to
- * HUB_DELIVERY_BATCH), so a few jobs fill Odoo calls of HUB_WRITEBACK_BATCH results, and a fetch
- * stays short enough to settle well within HUB_ODOO_EXPIRE_SECONDS.
+ * `deliveryBatch`), so a fetch is sized in results: about four Odoo calls of `writebackBatch`
+ * results, short enough to settle well within HUB_ODOO_EXPIRE_SECONDS (a job that expired mid-way
+ * would be applied by a second replica at the same time).
  */
-export const WRITEBACK_JOBS_PER_FETCH = 10
+export function writebackJobsPerFetch (writebackBatch: number, deliveryBatch: number): number {
+  return Math.max(1, Math.floor(4 * writebackBatch / deliveryBatch))
+}
 
-/** Sidecars before 0.2 queued one result per job, unwrapped: such jobs still apply after an upgrade. */
+/** Sidecars before 0.2 queued one result per job, unwrapped (QUEUES.writebackLegacy): such jobs still apply after an upgrade. */
 type QueuedWriteback = WritebackJob | WritebackResult
 const resultsOf = (data: QueuedWriteback): WritebackResult[] => 'results' in data ? data.results : [data]
 
 interface ApplyOutcome { event_uuid: string, outcome: string }
 
 /** Writes delivery results to Odoo's hub.sync.state: one RPC per `maxResultsPerCall`, idempotent and order-safe on Odoo's side. */
-export async function applyWritebacks (deps: WritebackDeps, jobs: Array<PgBoss.JobWithMetadata<QueuedWriteback>>): Promise<void> {
+export async function applyWritebacks (deps: WritebackDeps, jobs: Array<PgBoss.JobWithMetadata<QueuedWriteback>>,
+  queue: string = QUEUES.writeback): Promise<void> {
   const { odoo, logger, metrics } = deps
   await applyInOdoo<QueuedWriteback, WritebackResult>(deps, {
-    queue: QUEUES.writeback,
+    queue,
     maxItems: deps.maxResultsPerCall,
     itemsOf: resultsOf,
     async call (results) {
