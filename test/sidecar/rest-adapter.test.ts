@@ -64,9 +64,12 @@ describe('REST partner adapter (mapping only)', () => {
   for (const [what, mapping, says] of [
     ['not JSON', '{ path: /orders', /is not JSON/],
     ['without a request expression', '{"path": "/orders"}', /is not valid \(request: /],
+    ['whose path is a URL of another host', '{"path": "https://elsewhere.example/x", "request": "$"}', /is not valid \(path: must be a path under the base URL/],
     ['with an unknown key', '{"request": "$", "refrence": "id"}', /is not valid \(\(root\): Unrecognized key: "refrence"/],
     ['with a request expression JSONata cannot read', '{"request": "{ \'a\': "}', /request expression JSONata cannot read/],
-    ['whose request expression fails on the event', '{"request": "$number(data.order.name)"}', /request expression failed on order\.confirmed/]
+    ['whose request expression fails on the event', '{"request": "$number(data.order.name)"}', /request expression failed on order\.confirmed/],
+    // without a time limit this runs forever and starves the whole process (timers, hooks, heartbeat)
+    ['whose request expression never ends', '{"request": "($f := function($x){ $f($x + 1) }; $f(0))"}', /request expression failed on order\.confirmed \(Evaluation timeout after 1000 milliseconds/]
   ] as const) {
     it(`dead-letters at the first attempt, naming the connector, a mapping ${what}`, async () => {
       const c = await insertConnector(db.pool, { adapter: 'rest', base_url: url, secret, rest_mapping: mapping, max_attempts: 5 })

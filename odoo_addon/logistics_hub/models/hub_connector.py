@@ -151,6 +151,12 @@ class HubConnector(models.Model):
                 raise ValidationError(_(
                     'In the REST mapping of %s, "path" must be text and "reference" text or null.', connector.name,
                 ))
+            if re.match(r"^([a-z][a-z0-9+.-]*:|//)", mapping.get("path", ""), re.IGNORECASE):
+                # a URL here would send signed envelopes to a host other than the connector's Base URL
+                raise ValidationError(_(
+                    'In the REST mapping of %s, "path" must be a path under the Base URL (e.g. "/orders"), not a URL.',
+                    connector.name,
+                ))
 
     def _compute_event_count(self):
         counts = dict(

@@ -93,6 +93,8 @@ class TestAdapterManifests(HubCase):
             ('{"path": "/orders"}', '"request"'),
             ('{"request": "$", "refrence": "id"}', "unknown keys: refrence"),
             ('{"request": "$", "reference": 42}', '"reference" text or null'),
+            ('{"path": "https://elsewhere.example/x", "request": "$"}', "a path under the Base URL"),
+            ('{"path": "//elsewhere.example/x", "request": "$"}', "a path under the Base URL"),
         ):
             with self.subTest(bad=bad), self.assertRaisesRegex(ValidationError, says):
                 connector.rest_mapping = bad

@@ -51,7 +51,7 @@ export function requireBaseUrl (connector: Connector): string {
   // a URL that cannot be parsed is the same finding as none: retrying cannot make it valid
   let parsed: URL | null = null
   try { parsed = new URL(base) } catch { /* reported below */ }
-  if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new PermanentError(`${connectorLabel(connector)} has an invalid Base URL (${base}): set an http(s) URL on the connector in Odoo`)
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) throw new PermanentError(`${connectorLabel(connector)} has an invalid Base URL (${base.replace(/\/\/[^/@]*@/, '//***@')}): set an http(s) URL on the connector in Odoo`)
   return base
 }
 

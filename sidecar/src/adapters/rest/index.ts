@@ -33,7 +33,8 @@ export const restAdapter: Adapter = {
     }
     const answered = await callPartnerJson(connector, call, () => null)
     const reference: unknown = await mapping.reference.evaluate(answered).catch(() => undefined)
-    // Retrying a 2xx without the reference is safe: the partner dedupes on webhook-id (the event id).
+    // Retrying a 2xx without the reference is safe: the partner dedupes on Idempotency-Key (the event id, also
+    // the webhook-id when the connector has a secret to sign with).
     if (!(typeof reference === 'string' && reference !== '') && typeof reference !== 'number') {
       throw new RetryableError(`${connectorLabel(connector)} accepted the message but its answer has no reference where the REST mapping looks`)
     }

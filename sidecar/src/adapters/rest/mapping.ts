@@ -10,7 +10,8 @@ import type { Connector } from '../types.ts'
  * `{"path": "", "request": "$", "reference": null}`, sends the canonical envelope to the base URL.
  */
 const documentSchema = z.object({
-  path: z.string().default(''),
+  // a URL here would send signed envelopes to a host other than the connector's base URL
+  path: z.string().default('').refine(path => !/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(path), 'must be a path under the base URL, not a URL'),
   request: z.string().min(1),
   reference: z.string().min(1).nullable().default(null)
 }).strict()
@@ -27,6 +28,8 @@ export const DEFAULT_REST_MAPPING = '{"path": "", "request": "$", "reference": n
 // Compiled once per mapping text: connectors are few and mappings change rarely, so the cache stays small;
 // it is cleared wholesale past a bound so edits made over months do not accumulate.
 const compiled = new Map<string, RestMapping>()
+/** jsonata's own guardrails, checked at every evaluation step: milliseconds, and nesting depth */
+const EVALUATION_LIMITS = { timeout: 1000, stack: 500 }
 const MAX_CACHED = 200
 
 /** The connector's mapping, compiled; a mapping that cannot work is a permanent error naming the connector. */
@@ -41,7 +44,8 @@ export function restMapping (connector: Pick<Connector, 'code' | 'rest_mapping'>
   const parsed = documentSchema.safeParse(raw)
   if (!parsed.success) throw bad(`is not valid (${parsed.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})`)
   const compile = (field: string, expression: string) => {
-    try { return jsonata(expression) } catch (err) { throw bad(`has a ${field} expression JSONata cannot read (${(err as Error).message})`, err) }
+    // written by a person in Odoo: bounded, so an expression that never ends cannot starve the process
+    try { return jsonata(expression, EVALUATION_LIMITS) } catch (err) { throw bad(`has a ${field} expression JSONata cannot read (${(err as Error).message})`, err) }
   }
   const mapping: RestMapping = {
     path: parsed.data.path,
