@@ -24,9 +24,8 @@ describe('outbox relay', () => {
   })
   after(async () => { await boss.stop({ graceful: false }); await db.drop() })
 
-  /** one relay process: its own pool, looping until the outbox is empty */
-  async function relayUntilEmpty (): Promise<number> {
-    const pool = createPool(db.url, 2)
+  /** one relay process: its own pool (connected beforehand when given), looping until the outbox is empty */
+  async function relayUntilEmpty (pool = createPool(db.url, 2)): Promise<number> {
     const deps = { pool, jobs: new JobQueue(boss), logger: createLogger('silent'), metrics: createMetrics(), batchSize: 25, minExpireSeconds: 60 }
     let total = 0
     for (let moved = -1; moved !== 0;) { moved = await relayBatch(deps); total += moved }
@@ -37,7 +36,11 @@ describe('outbox relay', () => {
   it('moves every committed event into the queue exactly once under two concurrent relays', async () => {
     const connector = await insertConnector(db.pool, { max_attempts: 4, retry_delay: 3, retry_backoff: true })
     for (let i = 1; i <= 300; i++) await insertEvent(db.pool, { connector_id: connector.id, res_id: i })
-    const [a, b] = await Promise.all([relayUntilEmpty(), relayUntilEmpty()])
+    // both relays connect first and then claim together: one still connecting while the other drains
+    // everything would leave nothing to race for (seen on a loaded CI machine)
+    const [first, second] = [createPool(db.url, 2), createPool(db.url, 2)]
+    await Promise.all([first.query('SELECT 1'), second.query('SELECT 1')])
+    const [a, b] = await Promise.all([relayUntilEmpty(first), relayUntilEmpty(second)])
     assert.equal(a + b, 300)
     assert.ok(a > 0 && b > 0, `both relays should have taken a share (got ${a} and ${b})`)
     const jobs = await jobsIn(db.pool, QUEUES.deliver)
