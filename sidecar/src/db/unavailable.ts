@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Logger } from '../observability/logger.ts'
 
 /**
  * PostgreSQL going away or not there yet, as opposed to a statement PostgreSQL refuses: SQLSTATE class
@@ -15,12 +14,15 @@ export function isDatabaseUnavailable (err: unknown): boolean {
   return /Connection terminated|connection error and is not queryable|the database system is (shutting down|starting up|in recovery mode)/.test(String((err as Error | null)?.message ?? ''))
 }
 
+/** what of a logger the retry needs (pino's, structurally: db/ stays below observability/) */
+interface WarnLog { warn: (details: object, message: string) => void }
+
 /**
  * Runs idempotent work until it gets through a database outage (backing off up to 10 s); any other
  * error is thrown at once. For start-up steps: a PostgreSQL restart while a replica starts must not
  * make it exit, but a wrong schema or missing rights must.
  */
-export async function retryWhileDatabaseUnavailable<T> (logger: Logger, what: string, work: () => Promise<T>): Promise<T> {
+export async function retryWhileDatabaseUnavailable<T> (logger: WarnLog, what: string, work: () => Promise<T>): Promise<T> {
   for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
     try {
       return await work()
