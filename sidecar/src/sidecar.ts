@@ -50,9 +50,11 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     metricsAccess: { port: config.HUB_METRICS_PORT, token: config.HUB_METRICS_TOKEN } })
   const metricsApp = buildMetricsServer({ metrics, logger, metricsAccess: { port: config.HUB_METRICS_PORT, token: config.HUB_METRICS_TOKEN } })
   const lookahead = { bossSchema: config.HUB_BOSS_SCHEMA, max: config.HUB_RELAY_LOOKAHEAD }
+  // our relay's drained run, and any replica's committed jobs (NOTIFY hub_deliver), wake our delivery loops
+  const wakeDeliveries = (): void => { deliveryLoops.forEach(loop => loop.wake()) }
   const relay = createDrainLoop(() => relayBatch({ pool, jobs, logger, metrics, batchSize: config.HUB_RELAY_BATCH, minExpireSeconds: config.HUB_DELIVERY_EXPIRE_SECONDS, lookahead }),
-    config.HUB_RELAY_BATCH, logger, () => deliveryLoops.forEach(loop => loop.wake()))
-  const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, () => { deliveryLoops.forEach(loop => loop.wake()) }, logger)
+    config.HUB_RELAY_BATCH, logger, wakeDeliveries)
+  const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, wakeDeliveries, logger)
   const heartbeat = new Heartbeat(pool, logger, { intervalSeconds: config.HUB_HEARTBEAT_SECONDS })
 
   // pg-boss emits background errors (lost connection during maintenance); they must never crash us

@@ -92,16 +92,18 @@ export function getOutboundEvents (ids: number[]): Plan {
   }
 }
 
-/** Wakes relays (ours and other replicas') when a lane opens up. */
+/** Channel on which Odoo's capture (on commit) and the sidecar wake every replica's relay. */
+export const RELAY_CHANNEL = 'hub_event'
 /** Channel on which a relay announces delivery jobs it committed, to every replica's delivery loops. */
 export const JOBS_CHANNEL = 'hub_deliver'
 
-export function notifyDeliveryJobs (): Plan {
-  return { text: `SELECT pg_notify('${JOBS_CHANNEL}', '')`, values: [] }
+/** Wakes relays (ours and other replicas') when a lane opens up. */
+export function notifyRelay (): Plan {
+  return { text: `SELECT pg_notify('${RELAY_CHANNEL}', '')`, values: [] }
 }
 
-export function notifyRelay (): Plan {
-  return { text: "SELECT pg_notify('hub_event', '')", values: [] }
+export function notifyDeliveryJobs (): Plan {
+  return { text: `SELECT pg_notify('${JOBS_CHANNEL}', '')`, values: [] }
 }
 
 export function countByState (): Plan {

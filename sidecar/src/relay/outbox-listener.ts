@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { JOBS_CHANNEL } from '../db/outbox-plans.ts'
+import { JOBS_CHANNEL, RELAY_CHANNEL } from '../db/outbox-plans.ts'
 import type { Logger } from '../observability/logger.ts'
 
 /**
@@ -36,7 +36,7 @@ export class OutboxListener {
     client.on('error', err => this.#reconnect(client, err))
     try {
       await client.connect()
-      await client.query(`LISTEN hub_event; LISTEN ${JOBS_CHANNEL}`)
+      await client.query(`LISTEN ${RELAY_CHANNEL}; LISTEN ${JOBS_CHANNEL}`)
       this.#client = client
       this.#backoffMs = 500
       this.onSignal() // catch up on whatever was committed while we were not listening

@@ -42,8 +42,9 @@ type Outcome =
  *   `failed` result for Odoo carrying when that retry is due; or on the last attempt pg-boss moves it
  *   to the dead-letter queue (same statement), with the attempt's description in its output;
  * - permanent failure (partner said no, or misconfiguration): dead-letter job queued, job completed.
- * The batch's results for Odoo go into one write-back job. Every result and dead-letter job describes its attempt (`delivery`: partner status, answer
- * excerpt, duration, attempt count), which Odoo keeps as one hub.event.attempt per attempt.
+ * The batch's results for Odoo go into one write-back job. Every result and dead-letter job describes
+ * its attempt (`delivery`: partner status, answer excerpt, duration, attempt count), which Odoo keeps
+ * as one hub.event.attempt per attempt.
  * Crash windows: before that commit nothing of the batch is recorded, the jobs stay active, expire
  * (HUB_DELIVERY_EXPIRE_SECONDS) and are delivered again (partners dedupe on the event id, which is the
  * webhook-id and Idempotency-Key); after it everything is. A redelivered job whose event is already

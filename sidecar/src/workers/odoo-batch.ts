@@ -48,10 +48,9 @@ interface Settled<J, T> { done: Array<Entry<J, T>>, retry: Array<Entry<J, T> & {
  */
 export async function applyInOdoo<J, T> (deps: OdooBatchDeps, apply: OdooApply<J, T>, jobs: Array<Job<J>>): Promise<void> {
   const { queue } = apply
-  const entries = inArrivalOrder(jobs).flatMap(job => {
-    const before = settledBefore(job)
-    return apply.itemsOf(job.data).map((item, index) => ({ job, item, index })).filter(e => !before.has(e.index))
-  })
+  const before = new Map(jobs.map(job => [job.id, settledBefore(job)]))
+  const entries = inArrivalOrder(jobs).flatMap(job =>
+    apply.itemsOf(job.data).map((item, index) => ({ job, item, index })).filter(e => !before.get(job.id)!.has(e.index)))
   const settled = await callInChunks(entries, apply)
   for (const { job, reason } of settled.park) {
     deps.logger.error({ queue, job_id: job.id, err: reason }, 'Odoo refused an item on its own; parking it for a person')
@@ -63,7 +62,7 @@ export async function applyInOdoo<J, T> (deps: OdooBatchDeps, apply: OdooApply<J
     await deps.jobs.complete(client, queue, jobs.filter(j => !waiting.has(j.id)).map(j => j.id))
     for (const job of jobs.filter(j => waiting.has(j.id))) {
       const now = [...settled.done, ...settled.park].filter(e => e.job.id === job.id).map(e => e.index)
-      await deps.jobs.fail(client, queue, [job.id], waiting.get(job.id)!, { settled: [...settledBefore(job), ...now].sort((a, b) => a - b) })
+      await deps.jobs.fail(client, queue, [job.id], waiting.get(job.id)!, { settled: [...before.get(job.id)!, ...now].sort((a, b) => a - b) })
     }
   })
   deps.metrics.odooBatches.inc({ queue, outcome: 'done' }, settled.done.length)
