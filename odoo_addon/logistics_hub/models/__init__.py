@@ -18,3 +18,5 @@ from . import delivery_carrier
 from . import res_config_settings
 from . import hub_dashboard
 from . import ir_websocket
+from . import hub_process_definition
+from . import hub_process
