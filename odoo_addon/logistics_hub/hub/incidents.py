@@ -15,6 +15,8 @@ EXCEPTION_REASONS = (
     "partner_rejected",
     "route_deviation",
     "unknown_status",
+    "process_failed",
+    "short_shipment",
     "other",
 )
 

@@ -20,3 +20,4 @@ from . import hub_dashboard
 from . import ir_websocket
 from . import hub_process_definition
 from . import hub_process
+from . import stock_picking_short

@@ -27,6 +27,8 @@ REASON_SELECTION = [
     ("partner_rejected", "Rejected by partner"),
     ("route_deviation", "Route deviation"),
     ("unknown_status", "Unknown partner status"),
+    ("process_failed", "Business process failed"),
+    ("short_shipment", "Shipped short"),
     ("unacknowledged", "Never acknowledged by partner"),
     ("no_carrier_scan", "No carrier scan"),
     ("not_invoiced", "Delivered, not invoiced"),
