@@ -45,10 +45,12 @@ export async function runOdooSuites ({ root, work, port, env, only, nodeSuite })
   let failed = 0
 
   if (!only.length || only.includes('odoo')) {
-    console.log('\n== Odoo addon tests (odoo-bin --test-tags /logistics_hub) ==')
+    // HUB_ODOO_TEST_TAGS narrows a run while working (e.g. /logistics_hub:TestProcessEngine); CI runs them all
+    const tags = process.env.HUB_ODOO_TEST_TAGS || '/logistics_hub'
+    console.log(`\n== Odoo addon tests (odoo-bin --test-tags ${tags}) ==`)
     const t0 = Date.now()
     const { code, out } = await runCapturing(ODOO_PYTHON, [...odooArgs({ root, work, port, db }), '-i', 'logistics_hub',
-      '--without-demo=all', '--test-tags', '/logistics_hub', '--stop-after-init', '--http-port=0', '--log-level=test'], process.env.ODOO_SRC)
+      '--without-demo=all', '--test-tags', tags, '--stop-after-init', '--http-port=0', '--log-level=test'], process.env.ODOO_SRC)
     const m = /odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests/.exec(out)
     const bad = m ? Number(m[1]) + Number(m[2]) : 1
     const total = m ? Number(m[3]) : 0

@@ -100,6 +100,9 @@ class HubProcess(models.Model):
         """Advance this process with a newly logged signal; sets ``signal_row.outcome``."""
         raise NotImplementedError()
 
+    def _hub_notify_changed(self):
+        """Tell the forms showing these processes that they changed (bus); the card module overrides it."""
+
 
 class HubProcessStep(models.Model):
     """A step of one process, copied from its definition when the process started."""
