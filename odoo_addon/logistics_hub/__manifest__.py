@@ -29,6 +29,7 @@
         "views/hub_process_definition_views.xml",
         "views/hub_process_views.xml",
         "data/hub_process_definition_data.xml",
+        "views/sale_order_process_views.xml",
         "views/res_config_settings_views.xml",
         "views/logistics_hub_menus.xml",
     ],

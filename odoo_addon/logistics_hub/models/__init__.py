@@ -21,3 +21,4 @@ from . import ir_websocket
 from . import hub_process_definition
 from . import hub_process
 from . import stock_picking_short
+from . import hub_process_card

@@ -23,3 +23,8 @@ from . import test_secret_at_rest
 from . import test_exposure_defaults
 from . import test_adapter_manifests
 from . import test_hub_dispatch
+from . import test_process_definition
+from . import test_process_engine
+from . import test_process_signals
+from . import test_short_pick
+from . import test_process_card

@@ -1,0 +1,5 @@
+from odoo import models
+
+
+class HubProcess(models.Model):
+    _inherit = "hub.process"
