@@ -8,6 +8,7 @@ import { benchBacklog } from './backlog.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInbound } from './inbound.ts'
 import { benchOutbox } from './outbox.ts'
+import { benchProcessTimers } from './process-timers.ts'
 import { benchRecovery } from './recovery.ts'
 
 /**
@@ -42,6 +43,7 @@ try {
   if (!only.length || only.includes('backlog')) await benchBacklog(await database('bench_backlog'))
   if (!only.length || only.includes('recovery')) await benchRecovery(await database('bench_recovery'))
   if (!only.length || only.includes('inbound')) await benchInbound(await database('bench_inbound'))
+  if (!only.length || only.includes('timers')) await benchProcessTimers(await database('bench_timers'))
   if (!only.length || only.includes('gateway')) await benchGateway()
   if (!only.length || only.includes('odoo')) {
     const odoo = await import('./odoo-overhead.ts')

@@ -47,6 +47,10 @@ const settings = z.object({
   HUB_ODOO_RETRY_SECONDS: z.coerce.number().int().min(1).default(5),
   /** least time an Odoo-bound job (write-back, callback apply) may stay active before it counts as abandoned by a dead worker */
   HUB_ODOO_EXPIRE_SECONDS: z.coerce.number().int().min(5).default(60),
+  /** how often each replica claims due SLA deadlines of process steps (processes/timer-relay.ts): a timer fires within about this much of its deadline */
+  HUB_PROCESS_TIMER_POLL_MS: z.coerce.number().int().min(50).default(1000),
+  /** due deadlines claimed per transaction, and sent to Odoo per hub_fire_timers call (Odoo takes at most 500) */
+  HUB_PROCESS_TIMER_BATCH: z.coerce.number().int().min(1).max(500).default(100),
   /** self-check schedule (cron, UTC; one replica runs it) and how old a finding must be before it counts */
   HUB_SELF_CHECK_CRON: z.string().default('* * * * *'),
   HUB_SELF_CHECK_GRACE_SECONDS: z.coerce.number().int().min(1).default(300),

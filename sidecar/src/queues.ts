@@ -19,7 +19,9 @@ export const QUEUES = {
   /** items Odoo refused on their own (not an outage): reported to Odoo as exceptions a person can apply again */
   odooRejected: 'hub-odoo-rejected',
   /** invariants checked and repaired (workers/self-check.ts) */
-  selfCheck: 'hub-self-check'
+  selfCheck: 'hub-self-check',
+  /** due SLA deadlines of process steps, for Odoo to fire (processes/timer-relay.ts, workers/process-timers.ts) */
+  processTimer: 'hub-process-timer'
 } as const
 
 /** `error`, `attempt` and `delivery` are set on jobs the delivery worker dead-letters itself (a permanent failure). */
@@ -64,14 +66,20 @@ export interface WritebackJob { results: WritebackResult[] }
 
 /** An item Odoo refused on its own; exactly the shape of `hub.exception.hub_park` items (docs/contract.md). */
 export interface ParkedJob {
-  kind: 'inbound' | 'writeback'
+  kind: 'inbound' | 'writeback' | 'process_timer'
   connector_code: string | null
-  /** inbound `<connector>:<message id>`, writeback `<event uuid>:<attempt>:<status>`: Odoo keeps one exception per key */
+  /** inbound `<connector>:<message id>`, writeback `<event uuid>:<attempt>:<status>`, process_timer `<step id>:<deadline>`: Odoo keeps one exception per key */
   key: string
   item: unknown
   error: string
   correlation_id: string | null
 }
+
+/** One due deadline of a process step; Odoo breaches a step once per deadline (`hub.process.step.hub_fire_timers`). */
+export interface ProcessTimer { step_id: number, deadline: string }
+
+/** A timer job: the deadlines claimed in one transaction (processes/timer-relay.ts). */
+export interface ProcessTimerJob { items: ProcessTimer[] }
 
 export interface InboundJob { connector_code: string, message: { id: string, type: string, correlation_id: string | null, data: Record<string, unknown> } }
 
@@ -89,6 +97,7 @@ export async function createQueues (boss: PgBoss, config: Config): Promise<void>
   await ensureQueue(boss, QUEUES.writeback, odooRetry)
   await ensureQueue(boss, QUEUES.writebackLegacy, odooRetry)
   await ensureQueue(boss, QUEUES.inbound, odooRetry)
+  await ensureQueue(boss, QUEUES.processTimer, odooRetry)
   // a missed run is simply done at the next one: no retries
   await ensureQueue(boss, QUEUES.trackingPoll, { retryLimit: 0, expireInSeconds: 600 })
   await boss.schedule(QUEUES.trackingPoll, '* * * * *')

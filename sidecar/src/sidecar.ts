@@ -8,7 +8,9 @@ import { createLogger, type Logger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { registerQueueGauges } from './observability/queue-gauges.ts'
 import { OdooClient } from './odoo/rpc.ts'
-import { QUEUES, createQueues, type DeliverJob, type InboundJob, type ParkedJob, type WritebackJob, type WritebackResult } from './queues.ts'
+import { registerProcessGauges } from './processes/process-metrics.ts'
+import { TimerRelay } from './processes/timer-relay.ts'
+import { QUEUES, createQueues, type DeliverJob, type InboundJob, type ParkedJob, type ProcessTimerJob, type WritebackJob, type WritebackResult } from './queues.ts'
 import { OutboxListener } from './relay/outbox-listener.ts'
 import { relayBatch } from './relay/relay.ts'
 import { createDrainLoop } from './relay/relay-loop.ts'
@@ -20,6 +22,7 @@ import { deadLetterJob } from './workers/dead-letter.ts'
 import { deliverBatch } from './workers/deliver.ts'
 import { FetchLoop } from './workers/fetch-loop.ts'
 import { applyInboundJobs } from './workers/inbound-apply.ts'
+import { fireProcessTimers } from './workers/process-timers.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { reportParked } from './workers/report-parked.ts'
 import { selfCheck } from './workers/self-check.ts'
@@ -38,6 +41,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
   const inbound = new InboundStore(pool, { bossSchema: config.HUB_BOSS_SCHEMA, dedupeDays: config.HUB_INBOUND_DEDUPE_DAYS })
   const refusals = new RefusalLog(pool, logger, { perMinute: config.HUB_INBOUND_REFUSALS_PER_MINUTE, keep: config.HUB_INBOUND_REFUSALS_KEEP })
   registerQueueGauges(metrics, { boss, pool })
+  registerProcessGauges(metrics, pool)
   const deliveryLoops: Array<FetchLoop<DeliverJob>> = []
   const loops: Array<FetchLoop<any>> = []
   const breakerSettings = { errorThresholdPercentage: config.HUB_BREAKER_ERROR_PCT, volumeThreshold: config.HUB_BREAKER_VOLUME, resetTimeoutMs: config.HUB_BREAKER_RESET_MS, rollingWindowMs: 60_000 }
@@ -56,6 +60,9 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     config.HUB_RELAY_BATCH, logger, wakeDeliveries)
   const listener = new OutboxListener(config.DATABASE_URL, config.HUB_RELAY_POLL_MS, relay.signal, wakeDeliveries, logger)
   const heartbeat = new Heartbeat(pool, logger, { intervalSeconds: config.HUB_HEARTBEAT_SECONDS })
+  // due SLA deadlines -> hub-process-timer jobs; what it queues, our timer worker fetches at once
+  let timerWorker: FetchLoop<ProcessTimerJob> | null = null
+  const timerRelay = new TimerRelay({ pool, jobs, logger, batchSize: config.HUB_PROCESS_TIMER_BATCH }, config.HUB_PROCESS_TIMER_POLL_MS, () => timerWorker?.wake())
 
   // pg-boss emits background errors (lost connection during maintenance); they must never crash us
   boss.on('error', err => logger.error({ err }, 'pg-boss background error'))
@@ -84,6 +91,8 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     consume<WritebackResult>(QUEUES.writebackLegacy, config.HUB_WRITEBACK_BATCH, async batch => { await applyWritebacks(writebackDeps, batch, QUEUES.writebackLegacy) })
     consume<InboundJob>(QUEUES.inbound, config.HUB_WRITEBACK_BATCH, async batch => { await applyInboundJobs({ pool, jobs, odoo, logger, metrics, maxMessagesPerCall: config.HUB_WRITEBACK_BATCH }, batch) })
     consume<ParkedJob>(QUEUES.odooRejected, 50, async batch => { await reportParked({ pool, jobs, odoo, logger }, batch) })
+    // a job carries one claim's deadlines (up to HUB_PROCESS_TIMER_BATCH): a few jobs per fetch settle well within HUB_ODOO_EXPIRE_SECONDS
+    timerWorker = consume<ProcessTimerJob>(QUEUES.processTimer, 4, async batch => { await fireProcessTimers({ pool, jobs, odoo, logger, metrics, maxTimersPerCall: config.HUB_PROCESS_TIMER_BATCH }, batch) })
     consume(QUEUES.trackingPoll, 1, settleEach(pool, jobs, QUEUES.trackingPoll, logger, async () => await pollTracking({ pool, inbound, logger, breakers })))
     const reconcileSettings = { ackMinutes: config.HUB_RECONCILE_ACK_MINUTES, scanHours: config.HUB_RECONCILE_SCAN_HOURS, invoiceHours: config.HUB_RECONCILE_INVOICE_HOURS, portalMinutes: config.HUB_RECONCILE_PORTAL_MINUTES }
     consume(QUEUES.reconcile, 1, settleEach(pool, jobs, QUEUES.reconcile, logger, async () => await reconcile({ pool, inbound, odoo, logger, breakers }, reconcileSettings)))
@@ -104,6 +113,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
         await refusals.init()
       })
       startWorkers()
+      timerRelay.start()
       await listener.start()
       await app.listen({ port: config.PORT, host: config.HOST })
       await metricsApp?.listen({ port: config.HUB_METRICS_PORT, host: config.HOST })
@@ -117,6 +127,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
       await app.close()
       await metricsApp?.close()
       await relay.settled()
+      await timerRelay.stop()
       await Promise.all(loops.map(loop => loop.stop()))
       await boss.stop({ graceful: true, timeout: 5000, wait: true })
       breakers.shutdown()

@@ -63,10 +63,10 @@ def tracking_exception_reason(status, reason):
 
 # Items Odoo refused (a partner message, a delivery result), kept as exceptions that store them so
 # that nothing the sidecar was given vanishes; a person applies them again (docs/contract.md).
-PARKED_REASONS = {"inbound": "inbound_rejected", "writeback": "writeback_rejected"}
+PARKED_REASONS = {"inbound": "inbound_rejected", "writeback": "writeback_rejected", "process_timer": "timer_rejected"}
 # What applying a parked item again may answer when nothing is left to do: it was applied now, or had
 # been meanwhile, or it no longer applies to anything.
-SETTLED_OUTCOMES = ("applied", "duplicate", "ignored", "stale", "unknown_event")
+SETTLED_OUTCOMES = ("applied", "duplicate", "ignored", "stale", "unknown_event", "fired", "missing")
 
 
 def inbound_park_key(connector_code, message_id):

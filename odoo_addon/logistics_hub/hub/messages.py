@@ -10,7 +10,7 @@ MAX_BATCH = 500
 # Longest partner answer excerpt kept per delivery attempt (the sidecar sends at most 300 characters).
 EXCERPT_MAX = 1000
 # What the sidecar may park (hub.exception.hub_park): a partner message or a delivery result.
-PARK_KINDS = ("inbound", "writeback")
+PARK_KINDS = ("inbound", "writeback", "process_timer")
 
 
 class MessageError(ValueError):

@@ -35,9 +35,10 @@ REASON_SELECTION = [
     ("status_lagging", "Partner status lagging"),
     ("inbound_rejected", "Partner message not applied"),
     ("writeback_rejected", "Delivery result not applied"),
+    ("timer_rejected", "Process deadline not applied"),
     ("other", "Other"),
 ]
-PARKED_KIND_SELECTION = [("inbound", "Partner message"), ("writeback", "Delivery result")]
+PARKED_KIND_SELECTION = [("inbound", "Partner message"), ("writeback", "Delivery result"), ("process_timer", "Process deadline")]
 OPEN_STATES = ("open", "in_progress")
 # What a Hub User may change: who handles it. Everything else goes through the managers' actions.
 USER_WRITABLE_FIELDS = {"user_id"}
@@ -184,6 +185,8 @@ class HubException(models.Model):
             with self.env.cr.savepoint():
                 if connector:
                     answer = Parking.env["hub.event"].hub_apply_inbound(connector.code, [self.parked_item])
+                elif self.parked_kind == "process_timer":
+                    answer = Parking.env["hub.process.step"].hub_fire_timers([self.parked_item])
                 else:
                     answer = Parking.env["hub.sync.state"].hub_apply_results([self.parked_item])
             outcome, error = answer[0]["outcome"], answer[0].get("error")
@@ -229,6 +232,8 @@ class HubException(models.Model):
             "ignored": _("stored, but a later stage had been applied already"),
             "stale": _("a newer result had been applied already; nothing changed"),
             "unknown_event": _("its outbound event no longer exists; nothing to apply it to"),
+            "fired": _("the step's deadline was applied now"),
+            "missing": _("its process step no longer exists; nothing to apply it to"),
         }[outcome]
 
     @api.model
@@ -340,6 +345,8 @@ class HubException(models.Model):
         for index, park in enumerate(checked):
             if park["kind"] == "inbound":
                 connector, record, correlation_id = self._hub_park_inbound_target(park)
+            elif park["kind"] == "process_timer":
+                connector, record, correlation_id = self._hub_park_timer_target(park)
             else:
                 connector, record, correlation_id = self._hub_park_writeback_target(park)
             exception = self._hub_park(
@@ -359,6 +366,14 @@ class HubException(models.Model):
         record = self.env["hub.event"]._hub_message_picking(connector, message)
         correlation_id = message.get("correlation_id")
         return connector, record, correlation_id if isinstance(correlation_id, str) else None
+
+    @api.model
+    def _hub_park_timer_target(self, park):
+        """No connector; the process of a parked deadline (its step may be gone) and its correlation id."""
+        step_id = park["item"].get("step_id")
+        step = self.env["hub.process.step"].sudo().browse(step_id).exists() if isinstance(step_id, int) else None
+        process = step.process_id if step else None
+        return None, process, process.correlation_id if process else None
 
     @api.model
     def _hub_park_writeback_target(self, park):

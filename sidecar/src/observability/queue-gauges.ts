@@ -13,7 +13,7 @@ export function registerQueueGauges ({ registry }: Metrics, { boss, pool }: { bo
   new Gauge({
     name: 'hub_queue_depth', help: 'Jobs waiting (created or retry) per queue', labelNames: ['queue'], registers: [registry],
     async collect () {
-      for (const queue of [QUEUES.deliver, QUEUES.writeback, QUEUES.writebackLegacy, QUEUES.inbound, QUEUES.odooRejected]) {
+      for (const queue of [QUEUES.deliver, QUEUES.writeback, QUEUES.writebackLegacy, QUEUES.inbound, QUEUES.odooRejected, QUEUES.processTimer]) {
         this.set({ queue }, await boss.getQueueSize(queue).catch(() => Number.NaN))
       }
     }

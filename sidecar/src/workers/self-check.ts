@@ -31,7 +31,7 @@ export interface Finding {
 }
 
 /** Odoo-bound queues whose jobs must never end failed: each holds something a partner or Odoo was promised. */
-const MUST_SETTLE = [QUEUES.writeback, QUEUES.writebackLegacy, QUEUES.inbound, QUEUES.odooRejected, QUEUES.deliverDead]
+const MUST_SETTLE = [QUEUES.writeback, QUEUES.writebackLegacy, QUEUES.inbound, QUEUES.odooRejected, QUEUES.deliverDead, QUEUES.processTimer]
 const LIMIT = 500
 
 /**
