@@ -40,6 +40,25 @@ export function claimDueTimers (limit: number): Plan {
   }
 }
 
+/**
+ * Milliseconds until the earliest deadline not queued yet (negative when one is due; null when none
+ * waits), so the claim loop sleeps until then rather than a whole poll interval. Walks the deadline
+ * index in order: the first row that qualifies ends the scan however many timers wait.
+ */
+export function nextDeadlineIn (): Plan {
+  return {
+    text: `
+      SELECT (EXTRACT(EPOCH FROM s.deadline - (now() AT TIME ZONE 'UTC')) * 1000)::float8 AS ms
+      FROM hub_process_step s JOIN hub_process p ON p.id = s.process_id
+      WHERE s.state = 'active' AND s.deadline IS NOT NULL
+        AND s.timer_queued_deadline IS DISTINCT FROM s.deadline
+        AND p.state = ANY($1::varchar[])
+      ORDER BY s.deadline
+      LIMIT 1`,
+    values: [LIVE_PROCESS_STATES]
+  }
+}
+
 /** Records that the claimed steps' current deadlines are queued; the rows are locked, so it is the claimed deadline. */
 export function markTimersQueued (stepIds: number[]): Plan {
   return {

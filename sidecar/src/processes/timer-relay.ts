@@ -1,6 +1,6 @@
 import type { JobQueue } from '../db/job-queue.ts'
 import { type Pool, withTransaction } from '../db/pool.ts'
-import { claimDueTimers, markTimersQueued, timerTransactionSettings } from '../db/process-timer-plans.ts'
+import { claimDueTimers, markTimersQueued, nextDeadlineIn, timerTransactionSettings } from '../db/process-timer-plans.ts'
 import type { Logger } from '../observability/logger.ts'
 import { type ProcessTimer, type ProcessTimerJob, QUEUES } from '../queues.ts'
 
@@ -35,9 +35,11 @@ export async function claimTimers ({ pool, jobs, logger, batchSize }: TimerRelay
 }
 
 /**
- * Claims due deadlines every `pollMs` (a chain of timeouts: claims never pile up behind a slow
- * database), draining while a claim comes back full, and wakes the local timer worker when it queued
- * some. A failed claim (PostgreSQL restarting) is logged and the next poll tries again; it never throws.
+ * Claims due deadlines, draining while a claim comes back full, and wakes the local timer worker when it
+ * queued some; then sleeps until the earliest waiting deadline, or `pollMs` at most (which is how soon a
+ * deadline Odoo just set, or moved earlier, is seen). A chain of timeouts: claims never pile up behind
+ * a slow database. A failed claim (PostgreSQL restarting) is logged and the next poll tries again; it
+ * never throws.
  */
 export class TimerRelay {
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -61,11 +63,12 @@ export class TimerRelay {
   #schedule (delayMs: number): void {
     if (this.#stopped) return
     this.#timer = setTimeout(() => {
-      this.#current = this.#drain().finally(() => { this.#schedule(this.pollMs) })
+      this.#current = this.#drain().then(next => { this.#schedule(next) })
     }, delayMs)
   }
 
-  async #drain (): Promise<void> {
+  /** Claims what is due; returns how long to sleep before the next claim. */
+  async #drain (): Promise<number> {
     try {
       let queued = 0
       let moved = 0
@@ -74,8 +77,12 @@ export class TimerRelay {
         queued += moved
       } while (moved >= this.deps.batchSize && !this.#stopped)
       if (queued) this.onQueued()
+      const { rows: [next] } = await this.deps.pool.query<{ ms: number }>(nextDeadlineIn())
+      // a step another replica holds locked stays "due": the poll interval, not a busy loop, retries it
+      return next && next.ms > 0 ? Math.min(this.pollMs, Math.ceil(next.ms) + 5) : this.pollMs
     } catch (err) {
       this.deps.logger.error({ err }, 'process timer claim failed; will retry at the next poll')
+      return this.pollMs
     }
   }
 }
