@@ -10,6 +10,7 @@
         "security/logistics_hub_security.xml",
         "security/ir.model.access.csv",
         "views/hub_connector_views.xml",
+        "views/hub_connector_short_views.xml",
         "views/hub_route_views.xml",
         "views/hub_event_views.xml",
         "views/hub_event_attempt_views.xml",
@@ -31,6 +32,8 @@
         "data/hub_process_definition_data.xml",
         "views/sale_order_process_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_config_settings_short_views.xml",
+        "data/hub_short_shipment_mail.xml",
         "views/logistics_hub_menus.xml",
     ],
     # Built from owl_ui/ (npm run build:ui); committed, so Odoo needs no build step.

@@ -22,3 +22,7 @@ from . import hub_process_definition
 from . import hub_process
 from . import stock_picking_short
 from . import hub_process_card
+from . import hub_connector_short
+from . import res_company_short
+from . import res_config_settings_short
+from . import stock_return_picking

@@ -1,5 +1,8 @@
 from odoo import models
 
+# The milestone a posted customer document is for the business processes (hub/process_signals.py).
+PROCESS_SIGNALS = {"out_invoice": "invoice.posted", "out_refund": "refund.posted"}
+
 
 class AccountMove(models.Model):
     _name = "account.move"
@@ -7,9 +10,15 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        posted.filtered(
+        customer_moves = posted.filtered(
             lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund")
-        )._hub_emit("invoice.posted")
+        )
+        customer_moves._hub_emit("invoice.posted")
+        Process = self.env["hub.process"]
+        for move in customer_moves:
+            # A move reset to draft and posted again keeps its occurrence key: processes take it once.
+            signal = PROCESS_SIGNALS[move.move_type]
+            Process._hub_signal(signal, move, f"{signal}:{move._name}:{move.id}")
         return posted
 
     def _hub_sync_parents(self):

@@ -10,7 +10,7 @@ from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..hub.access import check_manager
-from ..hub.envelope import build_envelope, new_message_id
+from ..hub.envelope import build_envelope, new_message_id, parse_iso_utc
 from ..hub.inbound import INBOUND_TYPE_LABELS, inbound_applier
 from ..hub.incidents import inbound_park_key
 from ..hub.messages import MessageError, check_batch, check_fulfilment_data, check_inbound, check_tracking_data
@@ -285,6 +285,10 @@ class HubEvent(models.Model):
         """
         if not records:
             return self.browse()
+        # A process undoing its work holds what would tell partners the flow went on (hub.process._hub_holds).
+        records -= self.env["hub.process"]._hub_holds(event_type, records)
+        if not records:
+            return self.browse()
         Route = self.env["hub.route"].sudo()
         return self._hub_write_outbox(event_type, [
             (connector_id, code, Route.browse(route_id)._hub_matching(records) if has_filter else records)
@@ -530,6 +534,14 @@ class HubEvent(models.Model):
             event.state = "ignored"
             outcome = "ignored"
         else:
+            # The stage is a process milestone, once per message (the key is this connector's message id,
+            # as the inbound log's), taken before the picking it validates signals picking.done: the
+            # warehouse's step is done by the warehouse, at its time.
+            self.env["hub.process"]._hub_signal(
+                message["type"], picking, inbound_park_key(connector.code, message["id"]),
+                occurred_at=self._hub_message_time(message), connector=connector,
+                data={"external_ref": data["external_ref"]},
+            )
             if message["type"] == "fulfilment.picked":
                 picking._hub_apply_picked(data["lines"])
             else:
@@ -545,6 +557,17 @@ class HubEvent(models.Model):
             message["id"], message["type"], picking.name, connector.code, outcome, message["correlation_id"],
         )
         return outcome
+
+    @api.model
+    def _hub_message_time(self, message):
+        """When the partner says the message's milestone happened (``occurred_at`` of the envelope or of
+        its data), or None (now) when it says nothing readable."""
+        data = message.get("data") if isinstance(message.get("data"), dict) else {}
+        value = message.get("occurred_at") or data.get("occurred_at")
+        try:
+            return parse_iso_utc(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
 
     @api.model
     def _hub_record_inbound(self, connector, message, picking):

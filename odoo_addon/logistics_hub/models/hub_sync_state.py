@@ -4,11 +4,18 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..hub.channels import SYNC_NOTIFICATION_TYPE, sync_channel
-from ..hub.incidents import result_exception_reason
+from ..hub.incidents import SHIPPING_ADAPTERS, result_exception_reason
 from ..hub.messages import MessageError, check_batch, check_result
+from ..hub.process_signals import COMPENSATION_EVENT_TYPES
 from ..hub.status import is_stale
 
 _logger = logging.getLogger(__name__)
+
+# The documents a business process follows (hub.process._hub_signal).
+PROCESS_MODELS = ("sale.order", "stock.picking", "account.move")
+# What a warehouse is sent: the order and the delivery it is to fulfil.
+WAREHOUSE_EVENT_TYPES = ("order.confirmed", "picking.ready")
+COMPENSATION_EVENTS = frozenset(COMPENSATION_EVENT_TYPES.values())
 
 SYNC_STATUS_SELECTION = [
     ("pending", "Pending"),
@@ -206,7 +213,8 @@ class HubSyncState(models.Model):
     @api.model
     def _hub_apply_result_effects(self, applied):
         """What applied results mean beyond the sync state: the shipment a result booked, the
-        exception a person must handle, or the exceptions a delivery settles. Each is idempotent,
+        exception a person must handle, the exceptions a delivery settles, and the milestone it is
+        for the business processes (or the compensation it settles). Each is idempotent,
         and they run in result order (a batch may hold a success and a newer failure)."""
         Exceptions = self.env["hub.exception"].sudo()
         # Most batches touch records without any open exception: skip the per-result lookups then.
@@ -215,6 +223,9 @@ class HubSyncState(models.Model):
             ("res_id", "in", list({event.res_id for event, _result in applied})),
         ], limit=1))
         for event, result in applied:
+            if event.event_type in COMPENSATION_EVENTS and result["status"] in ("sent", "acknowledged", "dead"):
+                # what a failed process sent to undo a step: settled whatever became of its record
+                self.env["hub.process.step"]._hub_compensation_settled(event, result["status"] != "dead")
             if event.res_model not in self.env:
                 continue
             record = self.env[event.res_model].sudo().browse(event.res_id).exists()
@@ -225,15 +236,63 @@ class HubSyncState(models.Model):
                     record._hub_record_shipment(event, result["shipment"])
                 if may_settle:
                     Exceptions._hub_resolve_after_sent(event)
-                continue
-            reason = result_exception_reason(result["status"], result["error"], event.connector_id.adapter)
-            if reason:
-                Exceptions._hub_raise(
-                    reason, record, event.connector_id,
-                    occurrence_key=f"result:{event.uuid}:{result['attempt']}:{result['status']}",
-                    description=result["error"],
-                    event=event,
-                    correlation_id=event.correlation_id,
-                    at=result["at"],
-                )
-                may_settle = True
+            else:
+                reason = result_exception_reason(result["status"], result["error"], event.connector_id.adapter)
+                if reason:
+                    Exceptions._hub_raise(
+                        reason, record, event.connector_id,
+                        occurrence_key=f"result:{event.uuid}:{result['attempt']}:{result['status']}",
+                        description=result["error"],
+                        event=event,
+                        correlation_id=event.correlation_id,
+                        at=result["at"],
+                    )
+                    may_settle = True
+            self._hub_result_process_signal(event, result, record)
+
+    @api.model
+    def _hub_result_process_signal(self, event, result, record):
+        """What an applied delivery result means for the business processes (hub.process).
+
+        A result may be a milestone (hub/process_signals.py): the warehouse took or refused the
+        delivery, a carrier booked it or could not, or a message was dead-lettered. Each (event,
+        status) is one occurrence, so a replayed result changes no process twice. Failed results are
+        retried and mean nothing yet; a compensation's result only settles it (above).
+        """
+        status = result["status"]
+        if status not in ("sent", "acknowledged", "dead") or event.event_type in COMPENSATION_EVENTS:
+            return
+        if record._name not in PROCESS_MODELS:
+            return
+        signal, data = result_process_signal(event, result, record), {"event_type": event.event_type}
+        if not signal:
+            return
+        if signal in ("shipment.booked", "return.label_created"):
+            data.update(tracking_number=record.hub_tracking_number, carrier=record.hub_carrier_connector_id.code or None)
+        elif status == "dead":
+            data["error"] = result["error"]
+        self.env["hub.process"]._hub_signal(
+            signal, record, f"{event.uuid}:{status}", occurred_at=result["at"], connector=event.connector_id, data=data,
+        )
+
+
+def result_process_signal(event, result, record):
+    """The process signal of an applied delivery result of ``event`` on ``record``, or None."""
+    connector, status = event.connector_id, result["status"]
+    books = connector.adapter in SHIPPING_ADAPTERS
+    to_warehouse = event.event_type in WAREHOUSE_EVENT_TYPES
+    if status == "dead":
+        if books and record._name == "stock.picking":
+            return "shipment.booking_failed"
+        if to_warehouse and connector.kind == "wms":
+            return "warehouse.rejected"
+        return "delivery.dead"
+    if result["shipment"] and record._name == "stock.picking" and record.hub_shipment_event_id == event:
+        # this result booked the delivery's current shipment (an older booking's replay did not)
+        return "return.label_created" if record.env["hub.process"]._hub_is_return(record) else "shipment.booked"
+    # A warehouse acknowledges what it was sent either later (acknowledged) or, like the WMS adapter,
+    # synchronously by answering the request with its fulfilment (sent). A booking connector's
+    # acknowledgement is its booking, not the warehouse's.
+    if to_warehouse and not books and (status == "acknowledged" or connector.kind == "wms"):
+        return "warehouse.acknowledged"
+    return None

@@ -99,15 +99,30 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         res = super().action_confirm()
-        self.filtered(lambda order: order.state == "sale")._hub_emit("order.confirmed")
+        confirmed = self.filtered(lambda order: order.state == "sale")
+        confirmed._hub_emit("order.confirmed")
+        confirmed._hub_process_signal("order.confirmed")
         return res
 
     def _action_cancel(self):
-        # Partners only ever heard of confirmed orders; a dropped quotation is none of their business.
+        # Partners only ever heard of confirmed orders; a dropped quotation is none of their business,
+        # and only a confirmed order runs a process.
         confirmed = self.filtered(lambda order: order.state == "sale")
         res = super()._action_cancel()
-        confirmed.filtered(lambda order: order.state == "cancel")._hub_emit("order.cancelled")
+        cancelled = confirmed.filtered(lambda order: order.state == "cancel")
+        cancelled._hub_emit("order.cancelled")
+        cancelled._hub_process_signal("order.cancelled")
         return res
+
+    def _hub_process_signal(self, signal):
+        """Tell the business processes (hub.process) of these orders that ``signal`` happened.
+
+        An order is confirmed (or cancelled) once per process: a re-confirmed order keeps the
+        occurrence key of its first confirmation, so it does not start or advance anything again.
+        """
+        Process = self.env["hub.process"]
+        for order in self:
+            Process._hub_signal(signal, order, f"{signal}:{order._name}:{order.id}")
 
     def _hub_event_payload(self, event_type):
         self.ensure_one()

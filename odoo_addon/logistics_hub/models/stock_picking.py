@@ -12,6 +12,15 @@ from .hub_tracking_event import SHIPMENT_STATUS_SELECTION
 
 _logger = logging.getLogger(__name__)
 
+# The carrier's statuses that are business process milestones (hub/process_signals.py).
+TRACKING_SIGNALS = {
+    "picked_up": "shipment.in_transit",
+    "in_transit": "shipment.in_transit",
+    "out_for_delivery": "shipment.in_transit",
+    "delivered": "shipment.delivered",
+    "delivery_failed": "shipment.delivery_failed",
+}
+
 HUB_USER = "logistics_hub.group_hub_user"
 HUB_VIEWER = "logistics_hub.group_hub_viewer"
 
@@ -55,10 +64,23 @@ class StockPicking(models.Model):
 
     def _action_done(self):
         res = super()._action_done()
-        self.filtered(
-            lambda picking: picking.state == "done" and picking.picking_type_code == "outgoing"
-        )._hub_emit("picking.done")
+        done = self.filtered(lambda picking: picking.state == "done")
+        done.filtered(lambda picking: picking.picking_type_code == "outgoing")._hub_emit("picking.done")
+        done._hub_process_done_signal()
         return res
+
+    def _hub_process_done_signal(self):
+        """A delivery validated in Odoo, or a customer return received at the warehouse, is a milestone
+        of the business processes (hub.process): once per picking, validated only once."""
+        Process = self.env["hub.process"]
+        for picking in self:
+            if picking.picking_type_code == "outgoing":
+                signal = "picking.done"
+            elif Process._hub_is_return(picking):
+                signal = "return.received"
+            else:
+                continue
+            Process._hub_signal(signal, picking, f"{signal}:{picking._name}:{picking.id}")
 
     def _hub_emit_ready_at_commit(self):
         """Check these pickings for picking.ready once, just before the transaction commits.
@@ -417,7 +439,33 @@ class StockPicking(models.Model):
         if status not in SETTLED_STATUSES:
             for tracking_event in stored:
                 self._hub_raise_tracking_exception(connector, tracking_event, correlation_id)
+        self._hub_tracking_process_signals(connector, stored)
         return len(stored)
+
+    def _hub_tracking_process_signals(self, connector, stored):
+        """Each newly stored tracking event that is a process milestone, once (its event uid), at the
+        carrier's time, even when it did not advance the status: a scan reported after the delivery
+        still records when the parcel was in transit. A return parcel delivered to the warehouse is
+        not the return received: that is its picking validated."""
+        self.ensure_one()
+        Process = self.env["hub.process"]
+        for tracking_event in stored:
+            signal = TRACKING_SIGNALS.get(tracking_event.status)
+            if not signal:
+                continue
+            data = {"tracking_number": tracking_event.tracking_number, "status": tracking_event.status}
+            if tracking_event.status == "delivered":
+                data["pod"] = {
+                    "signed_by": tracking_event.pod_signed_by or None,
+                    "signature_ref": tracking_event.pod_signature_ref or None,
+                    "photo_ref": tracking_event.pod_photo_ref or None,
+                }
+            elif tracking_event.reason:
+                data["reason"] = tracking_event.reason
+            Process._hub_signal(
+                signal, self, tracking_event.event_uid, occurred_at=tracking_event.occurred_at, connector=connector,
+                data=data,
+            )
 
     def _hub_check_event_times(self, events):
         self.ensure_one()

@@ -6,6 +6,7 @@ from odoo.tests import tagged
 
 from ..hub.adapter_manifests import MANIFEST_FILE, adapter_manifests, adapters_with
 from ..hub.incidents import CARRIER_ADAPTERS, SHIPPING_ADAPTERS
+from ..hub.process_signals import COMPENSATION_EVENT_TYPES
 from ..models.hub_connector import DEFAULT_REST_MAPPING
 from ..models.hub_route import EVENT_TYPE_SELECTION
 from .common import HubCase
@@ -46,12 +47,13 @@ class TestAdapterManifests(HubCase):
                 self.assertIn(manifest["kind"], kinds)
                 for setting in manifest["settings"]:
                     self.assertIn(setting, Connector._fields, "a setting is a connector field the form can show")
-                self.assertLessEqual(set(manifest["consumes"]), event_types | {"*"})
+                self.assertLessEqual(set(manifest["consumes"]), event_types | set(COMPENSATION_EVENT_TYPES.values()) | {"*"})
 
     def test_capabilities_drive_the_incident_lists(self):
         self.assertEqual(set(CARRIER_ADAPTERS), {"parcelfast", "swiftpost"})
         self.assertEqual(set(SHIPPING_ADAPTERS), {"rate_shop", "tms", "parcelfast", "swiftpost"})
-        self.assertEqual(adapters_with("cancel"), ())
+        self.assertEqual(adapters_with("cancel"), ("wms",))
+        self.assertEqual(set(adapters_with("void")), {"parcelfast", "swiftpost"})
 
     def test_form_shows_the_base_url_only_when_the_adapter_needs_one(self):
         connector = self.env["hub.connector"].create({"code": "best-form", "name": "Best", "adapter": "rate_shop", "kind": "carrier"})

@@ -76,12 +76,14 @@ class TestInbound(HubCase):
         self.assertEqual(self._sync_state(self.picking, self.wms).external_ref, "TRACK-9")
         self.assertEqual(self._apply(self._message("m4", "packed"))[0]["outcome"], "ignored")
 
-    def test_short_shipment_by_sku_leaves_no_backorder(self):
+    def test_short_shipment_by_sku_keeps_the_rest_on_a_backorder(self):
         outcome = self._apply(self._message("m1", "shipped", [{"move_id": None, "sku": "HUB-SKU-1", "quantity": 2}]))
         self.assertEqual(outcome[0]["outcome"], "applied")
         self.assertEqual(self.picking.state, "done")
         self.assertEqual(self.move.quantity, 2)
-        self.assertFalse(self.env["stock.picking"].search([("backorder_id", "=", self.picking.id)]))
+        # The unit not shipped is not lost (tests/test_short_pick.py has the rest of it).
+        backorder = self.env["stock.picking"].search([("backorder_id", "=", self.picking.id)])
+        self.assertEqual(backorder.move_ids.product_uom_qty, 1)
 
     def test_malformed_input_is_rejected_clearly(self):
         with self.assertRaisesRegex(ValidationError, "messages must be a list"):
