@@ -8,6 +8,7 @@ import { Kind, parse, type DocumentNode } from 'graphql'
 import ts from 'typescript'
 import { SHIPMENT_RANK, SHIPMENT_STATUSES } from '../../sidecar/src/shipping/lifecycle.ts'
 import { MILESTONES } from '../../sidecar/src/adapters/tms/mappers.ts'
+import { loadManifests } from '../../sidecar/src/adapters/manifest.ts'
 
 /**
  * Every list of names that the Odoo addon (Python) and the sidecar, its GraphQL schema
@@ -92,7 +93,8 @@ const PY_IMPORTS = {
   PARKED_REASONS: 'hub.incidents:PARKED_REASONS',
   PARK_KINDS: 'hub.messages:PARK_KINDS',
   SYNC_NOTIFICATION_TYPE: 'hub.channels:SYNC_NOTIFICATION_TYPE',
-  SYNC_CHANNEL_PREFIX: 'hub.channels:SYNC_CHANNEL_PREFIX'
+  SYNC_CHANNEL_PREFIX: 'hub.channels:SYNC_CHANNEL_PREFIX',
+  COMPENSATION_EVENT_TYPES: 'hub.process_signals:COMPENSATION_EVENT_TYPES'
 } as const
 const PY_LITERALS = ['INBOUND_TYPE_LABELS'] as const
 const PY_SELECTIONS = [
@@ -107,6 +109,7 @@ interface PythonLists {
   EVENT_MODELS: Record<string, string>, SHIPMENT_RANK: Record<string, number>, EXCEPTION_REASONS: string[], DRIFT_REASONS: string[]
   PARKED_REASONS: Record<string, string>, PARK_KINDS: string[], SYNC_NOTIFICATION_TYPE: string, SYNC_CHANNEL_PREFIX: string
   INBOUND_TYPE_LABELS: Record<string, string>
+  COMPENSATION_EVENT_TYPES: Record<string, string>
   selections: Record<(typeof PY_SELECTIONS)[number], Selection>
 }
 
@@ -312,8 +315,8 @@ describe('lists the Odoo addon and the TypeScript side both keep', () => {
       assert.deepEqual(sorted(Object.keys(py.EVENT_MODELS)), sorted(routed))
     })
 
-    it('every event type an adapter of the sidecar tests for is one Odoo can route', () => {
-      const routed = new Set(keys(py.selections['hub.route.event_type']))
+    it('every event type an adapter of the sidecar tests for is one Odoo can route or sends as a compensation', () => {
+      const routed = new Set([...keys(py.selections['hub.route.event_type']), ...Object.values(py.COMPENSATION_EVENT_TYPES)])
       const named: string[] = []
       for (const source of sources.program.getSourceFiles().filter(s => s.fileName.startsWith(join(root, 'sidecar/src')))) {
         for (const node of sources.nodes(source, (n): n is ts.BinaryExpression => ts.isBinaryExpression(n))) {
@@ -323,15 +326,41 @@ describe('lists the Odoo addon and the TypeScript side both keep', () => {
           if (!isEnvelopeType(sources, side)) continue
           assert.ok(ts.isStringLiteral(other), `${sources.where(node)} compares the envelope type with a literal`)
           named.push(other.text)
-          assert.ok(routed.has(other.text), `${sources.where(node)}: ${other.text} is not an event type of hub.route`)
+          assert.ok(routed.has(other.text), `${sources.where(node)}: ${other.text} is neither an event type of hub.route nor a compensation`)
         }
       }
       assert.ok(named.includes('picking.ready'), 'the WMS adapter names picking.ready')
+      for (const type of Object.values(py.COMPENSATION_EVENT_TYPES)) assert.ok(named.includes(type), `an adapter delivers ${type}`)
     })
 
-    it('the GraphQL EventEnvelope.type description lists the event types Odoo routes', () => {
-      const described = listedAll(graphqlField(graphql, 'EventEnvelope', 'type'))
-      assert.deepEqual(sorted(described), sorted(keys(py.selections['hub.route.event_type'])))
+    it('the GraphQL EventEnvelope.type description lists the event types Odoo routes, then the compensations', () => {
+      const [routed, compensations, ...rest] = graphqlField(graphql, 'EventEnvelope', 'type').split(';')
+      assert.deepEqual(rest, [], 'two lists: routed types; compensations')
+      assert.deepEqual(sorted(listedAll(routed!)), sorted(keys(py.selections['hub.route.event_type'])))
+      assert.deepEqual(sorted(listedAll(compensations ?? '')), sorted(Object.values(py.COMPENSATION_EVENT_TYPES)))
+    })
+  })
+
+  describe('compensation event types (hub/process_signals.py COMPENSATION_EVENT_TYPES)', () => {
+    /** the manifest capability an adapter declares when it delivers a compensation (adapters/manifest.ts CAPABILITIES) */
+    const CAPABILITY_OF: Record<string, string> = { 'fulfilment.cancel': 'cancel', 'shipment.void': 'void' }
+
+    it('are sent by Odoo, not routed: none is a hub.route event type', () => {
+      const routed = new Set(keys(py.selections['hub.route.event_type']))
+      assert.deepEqual(Object.values(py.COMPENSATION_EVENT_TYPES).filter(t => routed.has(t)), [])
+      assert.deepEqual(sorted(Object.keys(CAPABILITY_OF)), sorted(Object.values(py.COMPENSATION_EVENT_TYPES)))
+    })
+
+    it('adapter manifests consume only routed or compensation types, and declare the capability of each compensation they deliver', () => {
+      const known = new Set(['*', ...keys(py.selections['hub.route.event_type']), ...Object.values(py.COMPENSATION_EVENT_TYPES)])
+      const manifests = loadManifests()
+      for (const m of manifests) {
+        assert.deepEqual(m.consumes.filter(t => !known.has(t)), [], `${m.name} consumes types Odoo never sends`)
+        for (const [type, capability] of Object.entries(CAPABILITY_OF)) {
+          assert.equal(m.consumes.includes(type), (m.capabilities as string[]).includes(capability), `${m.name}: consumes ${type} exactly when it declares "${capability}"`)
+        }
+      }
+      for (const type of Object.keys(CAPABILITY_OF)) assert.ok(manifests.some(m => m.consumes.includes(type)), `some adapter delivers ${type}`)
     })
   })
 
@@ -436,9 +465,11 @@ describe('lists the Odoo addon and the TypeScript side both keep', () => {
     }
     const names = (text: string): string[] => [...text.matchAll(/`([a-z_.]+)`/g)].map(m => m[1]!)
 
-    it('lists the outbound and inbound event types of hub_event.event_type', () => {
+    it('lists the outbound, compensation and inbound event types of hub_event.event_type', () => {
       const [outbound, inbound] = row('| event_type | varchar |').split('inbound:')
-      assert.deepEqual(sorted(names(outbound!)), sorted(keys(py.selections['hub.route.event_type'])))
+      const [routed, compensations] = outbound!.split('compensations')
+      assert.deepEqual(sorted(names(routed!)), sorted(keys(py.selections['hub.route.event_type'])))
+      assert.deepEqual(sorted(names(compensations ?? '')), sorted(Object.values(py.COMPENSATION_EVENT_TYPES)))
       assert.deepEqual(sorted(names(inbound ?? '')), sorted(Object.keys(py.INBOUND_TYPE_LABELS)))
     })
 

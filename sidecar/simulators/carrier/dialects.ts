@@ -8,10 +8,15 @@ export type DialectName = 'parcelfast' | 'swiftpost'
 /** A tracking milestone as the simulator's test/admin API names it (canonical-ish, carrier-neutral). */
 export type Milestone = 'label' | 'picked_up' | 'in_transit' | 'delayed' | 'out_for_delivery' | 'failed_attempt' | 'delivered' | 'returned' | 'exception' | 'cancelled' | 'bogus'
 
-export interface SimShipment { id: string, tracking: string, service: string, reference: string, price: number, events: any[] }
+export interface SimShipment {
+  id: string, tracking: string, service: string, reference: string, price: number, events: any[]
+  /** the milestones recorded so far: a parcel past `label` can no longer be voided */
+  milestones: Milestone[]
+  voided_at?: string
+}
 
 export interface Dialect {
-  paths: { rates: string, book: string, track: RegExp, manifest: string }
+  paths: { rates: string, book: string, track: RegExp, manifest: string, void: RegExp }
   /** price list: service -> [price, transit days] */
   services: Record<string, [number, number]>
   /** validates a rate request, returning the destination country or an error message */
@@ -22,6 +27,10 @@ export interface Dialect {
   bookAnswer: (s: SimShipment, labelBase64: string) => unknown
   trackingNumber: (seq: number) => string
   trackAnswer: (s: SimShipment) => unknown
+  /** the answer to a void (also to a repeated one: voiding is idempotent) */
+  voidAnswer: (s: SimShipment) => unknown
+  /** the error code refusing to void a parcel the carrier already has */
+  voidRefusal: string
   /** the partner's own event for a milestone (also the webhook body), dated `at` by the carrier's clock */
   event: (s: SimShipment, milestone: Milestone, seq: number, extra: { reason?: string, pod?: boolean, at: Date }) => unknown
 }
@@ -32,7 +41,7 @@ const parcelfastCodes: Record<Milestone, string> = {
 }
 
 export const parcelfast: Dialect = {
-  paths: { rates: '/v1/rates', book: '/v1/shipments', track: /^\/v1\/tracking\/([^/]+)$/, manifest: '/v1/manifests' },
+  paths: { rates: '/v1/rates', book: '/v1/shipments', track: /^\/v1\/tracking\/([^/]+)$/, manifest: '/v1/manifests', void: /^\/v1\/shipments\/([^/]+)\/void$/ },
   services: { PF_EXPRESS: [14.5, 1], PF_ECONOMY: [7.9, 3] },
   checkAddress: b => (b?.ship_to?.postal_code && b?.ship_to?.country) ? null : 'ship_to.postal_code and ship_to.country are required',
   ratesAnswer: services => ({ rates: Object.entries(services).map(([code, [price, days]]) => ({ service_code: code, total: { amount: price.toFixed(2), currency: 'EUR' }, estimated_days: days })) }),
@@ -41,6 +50,8 @@ export const parcelfast: Dialect = {
   bookAnswer: (s, label) => ({ shipment_id: s.id, tracking_number: s.tracking, label: { format: 'PDF', data: label } }),
   trackingNumber: seq => `PF${String(100000000 + seq)}`,
   trackAnswer: s => ({ tracking_number: s.tracking, events: s.events }),
+  voidAnswer: s => ({ shipment_id: s.id, tracking_number: s.tracking, status: 'VOIDED', voided_at: s.voided_at }),
+  voidRefusal: 'ALREADY_PICKED_UP',
   event: (s, m, seq, { reason, pod, at }) => ({
     event_id: `pf-${s.tracking}-${seq}`,
     tracking_number: s.tracking,
@@ -58,7 +69,7 @@ const swiftpostCodes: Record<Milestone, number> = {
 }
 
 export const swiftpost: Dialect = {
-  paths: { rates: '/api/quote', book: '/api/consignments', track: /^\/api\/consignments\/([^/]+)\/events$/, manifest: '/api/manifest' },
+  paths: { rates: '/api/quote', book: '/api/consignments', track: /^\/api\/consignments\/([^/]+)\/events$/, manifest: '/api/manifest', void: /^\/api\/consignments\/([^/]+)\/cancel$/ },
   services: { 'SP-24': [11.9, 1], 'SP-48': [6.4, 2] },
   checkAddress: b => (b?.consignee?.postcode && b?.consignee?.countryIso) ? null : 'consignee.postcode and consignee.countryIso are required',
   ratesAnswer: services => ({ quotes: Object.entries(services).map(([code, [price, days]]) => ({ product: code, priceCents: Math.round(price * 100), currencyIso: 'EUR', deliveryDays: days })) }),
@@ -67,6 +78,8 @@ export const swiftpost: Dialect = {
   bookAnswer: (s, label) => ({ consignmentNo: s.tracking, labelPdfBase64: label }),
   trackingNumber: seq => `SW${String(5000000 + seq)}GB`,
   trackAnswer: s => ({ consignmentNo: s.tracking, events: s.events }),
+  voidAnswer: s => ({ consignmentNo: s.tracking, cancelled: true, cancelledAt: s.voided_at }),
+  voidRefusal: 'IN_NETWORK',
   event: (s, m, seq, { reason, pod, at }) => ({
     consignmentNo: s.tracking,
     seq,

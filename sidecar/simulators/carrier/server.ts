@@ -10,8 +10,8 @@ const PING_PATHS: Record<DialectName, string> = { parcelfast: '/v1/ping', swiftp
 
 /**
  * A parcel carrier speaking one of two wire formats (dialects.ts): rates, booking with a PDF label,
- * manifest, tracking by number, and tracking webhooks (signed per Standard Webhooks) with proof of
- * delivery, and a ping (PING_PATHS). Requests must carry `Authorization: Bearer <apiKey>` when an API
+ * voiding a label not yet picked up (idempotent; the Idempotency-Key is recorded), manifest, tracking by
+ * number, and tracking webhooks (signed per Standard Webhooks) with proof of delivery, and a ping (PING_PATHS). Requests must carry `Authorization: Bearer <apiKey>` when an API
  * key is set. Faults come from the shared FaultInjector; `/_sim/*` is the test and demo control API.
  */
 export interface CarrierSimulatorOptions {
@@ -32,6 +32,10 @@ export class CarrierSimulator {
   readonly shipments = new Map<string, SimShipment>()
   readonly webhooks: Array<{ tracking: string, status: number | 'error', body: unknown }> = []
   readonly manifests: string[][] = []
+  /** one entry per label ever voided, whatever the number of requests: tests count the effect here */
+  readonly voids: Array<{ tracking: string, idempotency_key: string }> = []
+  /** void requests that changed nothing: the same key again, or a label voided before under another key */
+  readonly duplicateVoids: Array<{ tracking: string, idempotency_key: string, cause: 'repeated_request' | 'already_voided' }> = []
   #server: Server = createServer((req, res) => { void this.#handle(req, res) })
   #seq = 0
   #eventSeq = 0
@@ -60,6 +64,7 @@ export class CarrierSimulator {
     if (!s) throw new Error(`unknown tracking number ${tracking}`)
     // dated by the carrier's clock, a millisecond apart so that one call's milestones keep their order
     const now = Date.now() + (this.options.clockOffsetMs ?? 0)
+    s.milestones.push(...milestones)
     const events = milestones.map((m, i) => this.dialect.event(s, m, ++this.#eventSeq, { reason: extra.reason, pod: extra.pod && m === 'delivered', at: new Date(now + i) }))
     s.events.push(...events)
     const ordered = this.faults.settings.outOfOrderCallbacks ? [...events].reverse() : events
@@ -86,13 +91,14 @@ export class CarrierSimulator {
       if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) return answer(401, { error: 'invalid api key' })
       let body: any = {}
       if (raw) { try { body = JSON.parse(raw) } catch { return answer(400, { error: 'malformed JSON' }) } }
-      this.#route(req.method ?? 'GET', path, body, answer)
+      const key = req.headers['idempotency-key']
+      this.#route(req.method ?? 'GET', path, body, answer, typeof key === 'string' ? key : '')
     } catch (err) {
       sendJson(res, 400, { error: (err as Error).message })
     }
   }
 
-  #route (method: string, path: string, body: any, answer: (status: number, json: unknown) => void): void {
+  #route (method: string, path: string, body: any, answer: (status: number, json: unknown) => void, idempotencyKey: string): void {
     const d = this.dialect
     if (method === 'GET' && path === PING_PATHS[this.options.dialect]) return answer(200, { ok: true })
     if (method === 'POST' && path === d.paths.rates) {
@@ -105,9 +111,10 @@ export class CarrierSimulator {
       if (problem) return answer(422, { error: problem, code: 'ADDRESS_INVALID' })
       if (!service || !d.services[service]) return answer(422, { error: `unknown service ${service}`, code: 'SERVICE_INVALID' })
       const reference = d.bookReference(body)
-      // idempotent on the shipper's reference, like carriers that take an idempotency key
-      const existing = [...this.shipments.values()].find(s => s.reference === reference && reference !== '')
-      const s = existing ?? { id: `shp_${++this.#seq}`, tracking: d.trackingNumber(this.#seq), service, reference, price: d.services[service]![0], events: [] }
+      // idempotent on the shipper's reference, like carriers that take an idempotency key; a voided label is
+      // no answer to a new booking of the same reference
+      const existing = [...this.shipments.values()].find(s => s.reference === reference && reference !== '' && !s.voided_at)
+      const s = existing ?? { id: `shp_${++this.#seq}`, tracking: d.trackingNumber(this.#seq), service, reference, price: d.services[service]![0], events: [], milestones: [] }
       this.shipments.set(s.tracking, s)
       return answer(existing ? 200 : 201, d.bookAnswer(s, labelPdf(s.tracking)))
     }
@@ -116,12 +123,31 @@ export class CarrierSimulator {
       this.manifests.push(ids)
       return answer(200, { manifest_id: `MAN-${this.manifests.length}`, count: ids.length })
     }
+    const voided = method === 'POST' ? d.paths.void.exec(path) : null
+    if (voided) return this.#void(decodeURIComponent(voided[1]!), idempotencyKey, answer)
     const tracked = method === 'GET' ? d.paths.track.exec(path) : null
     if (tracked) {
       const s = this.shipments.get(decodeURIComponent(tracked[1]!))
       return s ? answer(200, d.trackAnswer(s)) : answer(404, { error: 'unknown tracking number' })
     }
     answer(404, { error: `no route ${method} ${path}` })
+  }
+
+  /** Voids a label once; a label voided before answers as voided; a parcel past `label` is refused (409). */
+  #void (tracking: string, key: string, answer: (status: number, json: unknown) => void): void {
+    const s = this.shipments.get(tracking)
+    if (!s) return answer(404, { error: 'unknown tracking number', code: 'NOT_FOUND' })
+    if (s.voided_at) {
+      const repeated = key !== '' && this.voids.some(v => v.tracking === tracking && v.idempotency_key === key)
+      this.duplicateVoids.push({ tracking, idempotency_key: key, cause: repeated ? 'repeated_request' : 'already_voided' })
+      return answer(200, this.dialect.voidAnswer(s))
+    }
+    // a parcel the carrier scanned is in its network: too late to void (its own cancellation is not a scan)
+    const moved = s.milestones.filter(m => m !== 'label' && m !== 'cancelled')
+    if (moved.length) return answer(409, { error: `${tracking} is ${moved.at(-1)} and can no longer be voided`, code: this.dialect.voidRefusal })
+    s.voided_at = new Date(Date.now() + (this.options.clockOffsetMs ?? 0)).toISOString()
+    this.voids.push({ tracking, idempotency_key: key })
+    answer(200, this.dialect.voidAnswer(s))
   }
 
   async #sendWebhook (tracking: string, body: unknown): Promise<void> {
@@ -136,7 +162,10 @@ export class CarrierSimulator {
   async #admin (method: string, path: string, raw: string, res: ServerResponse): Promise<void> {
     const body = raw ? JSON.parse(raw) : {}
     if (method === 'GET' && path === '/_sim/state') {
-      return sendJson(res, 200, { dialect: this.options.dialect, requests: this.requests, shipments: [...this.shipments.values()], webhooks: this.webhooks, manifests: this.manifests, faults: this.faults.settings })
+      return sendJson(res, 200, {
+        dialect: this.options.dialect, requests: this.requests, shipments: [...this.shipments.values()], webhooks: this.webhooks, manifests: this.manifests,
+        voids: this.voids, duplicate_voids: this.duplicateVoids, faults: this.faults.settings
+      })
     }
     if (method === 'POST' && path === '/_sim/faults') return sendJson(res, 200, this.faults.set(body as Partial<FaultSettings>))
     if (method === 'POST' && path === '/_sim/configure') { this.configure(body); return sendJson(res, 200, { ok: true }) }

@@ -10,7 +10,9 @@ import { postSignedCallback } from '../signed-callback.ts'
 /**
  * A warehouse (3PL) system as the hub sees it: it accepts fulfilment orders (idempotent on request_id),
  * then reports PICKED, PACKED (and on request SHIPPED) to a webhook, signed per Standard Webhooks and
- * retried until acknowledged. Faults are injected through /_sim/faults; /_sim/state shows what it saw.
+ * retried until acknowledged. It cancels fulfilments not shipped yet (POST /v1/fulfilments/cancel, by
+ * picking or by order, idempotent on request_id). Faults are injected through /_sim/faults; /_sim/state
+ * shows what it saw.
  */
 export interface WmsSimulatorOptions {
   /** verifies the hub's signature on requests when set */
@@ -25,7 +27,9 @@ export interface WmsSimulatorOptions {
 
 export type Stage = 'PICKED' | 'PACKED' | 'SHIPPED'
 
-interface Fulfilment { fulfilment_id: string, request: Record<string, any>, stages: Stage[] }
+interface Fulfilment { fulfilment_id: string, request: Record<string, any>, stages: Stage[], cancelled_at?: string }
+/** What a cancellation request answered: kept per request_id, so a repeated request gets the same answer. */
+interface CancelAnswer { request_id: string, status: 'cancelled' | 'already_cancelled' | 'not_found', cancelled: string[], already_cancelled: string[] }
 interface CallbackRecord { webhook_id: string, stage: Stage, fulfilment_id: string, status: number | 'error', attempt: number }
 
 export class WmsSimulator {
@@ -36,6 +40,11 @@ export class WmsSimulator {
   readonly callbacks: CallbackRecord[] = []
   /** stock by SKU answered on GET /v1/stock/:sku (unknown SKUs have 0); set directly or via POST /_sim/stock */
   readonly stock = new Map<string, number>()
+  /** one entry per fulfilment ever cancelled, whatever the number of requests: tests count the effect here */
+  readonly cancellations: Array<{ fulfilment_id: string, client_reference: string, request_id: string }> = []
+  /** cancellation requests that changed nothing: the same request_id again, or fulfilments already cancelled */
+  readonly duplicateCancellations: Array<{ request_id: string, fulfilment_ids: string[], cause: 'repeated_request' | 'already_cancelled' }> = []
+  #cancelAnswers = new Map<string, CancelAnswer>()
   #server: Server = createServer((req, res) => { void this.#handle(req, res) })
   #pending = new Set<Promise<void>>()
   #stopped = false
@@ -62,17 +71,21 @@ export class WmsSimulator {
     await Promise.allSettled([...this.#pending])
   }
 
-  /** Sends the given stages of a fulfilment to the callback URL (honouring duplicate/out-of-order faults). */
-  advance (fulfilmentId: string, stages: Stage[]): Promise<void> {
+  /**
+   * Sends the given stages of a fulfilment to the callback URL (honouring duplicate/out-of-order faults).
+   * `shippedQuantities` (by SKU) are reported instead of the ordered quantities: a short pick or shipment.
+   */
+  advance (fulfilmentId: string, stages: Stage[], { shippedQuantities = {} }: { shippedQuantities?: Record<string, number> } = {}): Promise<void> {
     const f = this.fulfilments.get(fulfilmentId)
     if (!f) return Promise.reject(new Error(`unknown fulfilment ${fulfilmentId}`))
     const ordered = this.faults.settings.outOfOrderCallbacks ? [...stages].reverse() : stages
     const run = (async () => {
       for (const stage of ordered) {
+        if (f.cancelled_at) return // a cancelled order is neither picked nor packed
         f.stages.push(stage)
         const webhookId = `wms_${randomUUID()}`
-        await this.#sendCallback(f, stage, webhookId)
-        if (this.faults.settings.duplicateCallbacks) await this.#sendCallback(f, stage, webhookId)
+        await this.#sendCallback(f, stage, webhookId, shippedQuantities)
+        if (this.faults.settings.duplicateCallbacks) await this.#sendCallback(f, stage, webhookId, shippedQuantities)
       }
     })()
     this.#pending.add(run)
@@ -86,6 +99,7 @@ export class WmsSimulator {
       const body = req.method === 'GET' ? '' : await readBody(req)
       if (url.pathname.startsWith('/_sim/')) return this.#admin(req.method ?? 'GET', url.pathname, body, res)
       if (req.method === 'POST' && url.pathname === '/v1/fulfilments') return await this.#createFulfilment(req, body, res)
+      if (req.method === 'POST' && url.pathname === '/v1/fulfilments/cancel') return await this.#cancelFulfilments(req, body, res)
       if (req.method === 'POST' && url.pathname === '/v1/ping') return await this.#ping(req, body, res)
       const stock = /^\/v1\/stock\/([^/]+)$/.exec(url.pathname)
       if (req.method === 'GET' && stock) return await this.#stock(decodeURIComponent(stock[1]!), res)
@@ -125,6 +139,60 @@ export class WmsSimulator {
     }
   }
 
+  /**
+   * Cancels the fulfilments of one picking (`client_reference`) or of one order (`order_reference`), signed
+   * like a fulfilment. Idempotent: a repeated request_id gets its first answer again; fulfilments already
+   * cancelled are answered as such; nothing known is `not_found` (all 200: nothing is left to do). A shipped
+   * fulfilment cannot be cancelled: 409 ALREADY_SHIPPED, and then nothing of the request is cancelled.
+   */
+  async #cancelFulfilments (req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+    const signatureOk = this.options.secret ? verifies(this.options.secret, body, req.headers) : null
+    let payload: Record<string, any>
+    try { payload = JSON.parse(body) } catch { return sendJson(res, 400, { error: { code: 'MALFORMED', message: 'body is not JSON' } }) }
+    const requestId = String(payload.request_id ?? '')
+    const verdict = await this.faults.next()
+    if (verdict.kind === 'hang') {
+      this.requests.push({ request_id: requestId, status: 'hang', signature_ok: signatureOk })
+      return
+    }
+    const answer = (status: number, json: unknown, headers?: Record<string, string>) => {
+      this.requests.push({ request_id: requestId, status, signature_ok: signatureOk })
+      sendJson(res, status, json, headers)
+    }
+    if (verdict.kind === 'rate_limit') return answer(429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': String(verdict.retryAfter) })
+    if (verdict.kind === 'fail') return answer(verdict.status, { error: { code: 'UPSTREAM', message: 'injected failure' } })
+    if (signatureOk === false) return answer(401, { error: { code: 'BAD_SIGNATURE', message: 'signature does not match' } })
+    const byPicking = typeof payload.client_reference === 'string' && payload.client_reference !== '' ? payload.client_reference : null
+    const byOrder = typeof payload.order_reference === 'string' && payload.order_reference !== '' ? payload.order_reference : null
+    if (!requestId || (byPicking === null) === (byOrder === null)) {
+      return answer(422, { error: { code: 'INVALID_CANCEL', message: 'request_id and exactly one of client_reference, order_reference are required' } })
+    }
+    const repeated = this.#cancelAnswers.get(requestId)
+    if (repeated) {
+      this.duplicateCancellations.push({ request_id: requestId, fulfilment_ids: [...repeated.cancelled, ...repeated.already_cancelled], cause: 'repeated_request' })
+      return answer(200, repeated)
+    }
+    const targets = [...this.fulfilments.values()].filter(f => byPicking !== null ? f.request.client_reference === byPicking : f.request.order_reference === byOrder)
+    const shipped = targets.filter(f => !f.cancelled_at && f.stages.includes('SHIPPED')).map(f => f.fulfilment_id)
+    if (shipped.length) {
+      return answer(409, { error: { code: 'ALREADY_SHIPPED', message: `fulfilment ${shipped.join(', ')} (${byPicking ?? byOrder}) has shipped and can no longer be cancelled` } })
+    }
+    const result: CancelAnswer = { request_id: requestId, status: 'not_found', cancelled: [], already_cancelled: [] }
+    for (const f of targets) {
+      if (f.cancelled_at) { result.already_cancelled.push(f.fulfilment_id); continue }
+      f.cancelled_at = new Date().toISOString()
+      result.cancelled.push(f.fulfilment_id)
+      this.cancellations.push({ fulfilment_id: f.fulfilment_id, client_reference: String(f.request.client_reference), request_id: requestId })
+    }
+    if (result.cancelled.length) result.status = 'cancelled'
+    else if (result.already_cancelled.length) {
+      result.status = 'already_cancelled'
+      this.duplicateCancellations.push({ request_id: requestId, fulfilment_ids: result.already_cancelled, cause: 'already_cancelled' })
+    }
+    this.#cancelAnswers.set(requestId, result)
+    answer(200, result)
+  }
+
   /** The hub's "Test connection": signed like a fulfilment and checked the same way, but changes nothing. */
   async #ping (req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
     const verdict = await this.faults.next()
@@ -144,7 +212,7 @@ export class WmsSimulator {
     sendJson(res, 200, { sku, available: this.stock.get(sku) ?? 0 })
   }
 
-  async #sendCallback (f: Fulfilment, stage: Stage, webhookId: string): Promise<void> {
+  async #sendCallback (f: Fulfilment, stage: Stage, webhookId: string, quantities: Record<string, number>): Promise<void> {
     const { callbackUrl, callbackSecret } = this.options
     if (!callbackUrl || !callbackSecret) return
     const payload = JSON.stringify({
@@ -153,7 +221,7 @@ export class WmsSimulator {
       client_reference: f.request.client_reference,
       correlation_id: f.request.correlation_id,
       occurred_at: new Date().toISOString(),
-      items: (f.request.items as Array<Record<string, any>>).map(i => ({ line_ref: i.line_ref, sku: i.sku, quantity: i.quantity }))
+      items: (f.request.items as Array<Record<string, any>>).map(i => ({ line_ref: i.line_ref, sku: i.sku, quantity: quantities[i.sku] ?? i.quantity }))
     })
     // like a real WMS: retry with backoff until the hub acknowledges (2xx), a bounded number of times
     for (let attempt = 1; attempt <= 8 && !this.#stopped; attempt++) {
@@ -167,7 +235,10 @@ export class WmsSimulator {
 
   #admin (method: string, path: string, body: string, res: ServerResponse): void {
     if (method === 'GET' && path === '/_sim/state') {
-      return sendJson(res, 200, { requests: this.requests, fulfilments: [...this.fulfilments.values()], callbacks: this.callbacks, faults: this.faults.settings })
+      return sendJson(res, 200, {
+        requests: this.requests, fulfilments: [...this.fulfilments.values()], callbacks: this.callbacks,
+        cancellations: this.cancellations, duplicate_cancellations: this.duplicateCancellations, faults: this.faults.settings
+      })
     }
     if (method === 'POST' && path === '/_sim/faults') return sendJson(res, 200, this.faults.set(JSON.parse(body || '{}') as Partial<FaultSettings>))
     if (method === 'POST' && path === '/_sim/stock') {
@@ -177,13 +248,14 @@ export class WmsSimulator {
     if (method === 'POST' && path === '/_sim/configure') { this.configure(JSON.parse(body || '{}')); return sendJson(res, 200, { ok: true }) }
     if (method === 'POST' && path === '/_sim/reset') {
       this.faults.reset(); this.requests.length = 0; this.callbacks.length = 0; this.fulfilments.clear()
+      this.cancellations.length = 0; this.duplicateCancellations.length = 0; this.#cancelAnswers.clear()
       return sendJson(res, 200, { ok: true })
     }
     const advance = /^\/_sim\/fulfilments\/([^/]+)\/advance$/.exec(path)
     if (method === 'POST' && advance) {
-      const { stages } = JSON.parse(body || '{}') as { stages?: Stage[] }
+      const { stages, shipped_quantities: shippedQuantities } = JSON.parse(body || '{}') as { stages?: Stage[], shipped_quantities?: Record<string, number> }
       if (!this.fulfilments.has(advance[1]!)) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'unknown fulfilment' } })
-      void this.advance(advance[1]!, stages ?? ['PICKED', 'PACKED'])
+      void this.advance(advance[1]!, stages ?? ['PICKED', 'PACKED'], { shippedQuantities })
       return sendJson(res, 202, { ok: true })
     }
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no admin route ${method} ${path}` } })

@@ -29,7 +29,7 @@ const manifestSchema = z.object({
   capabilities: z.array(z.enum(CAPABILITIES)).min(1),
   /** connector fields it reads: `required` ones must be set for it to work */
   settings: z.partialRecord(z.enum(SETTINGS), z.enum(['required', 'optional'])),
-  /** outbound event types it delivers (`*`: any routed type) */
+  /** outbound event types it delivers (`*`: any type Odoo sends it, routed or a compensation) */
   consumes: z.array(z.string().min(1)),
   /** inbound message types its callbacks become (`*`: whatever the canonical message says) */
   emits: z.array(z.string().min(1))
@@ -78,5 +78,5 @@ export function loadManifests (dir: string = ADAPTERS_DIR): AdapterManifest[] {
 
 export const needsBaseUrl = (m: AdapterManifest): boolean => m.settings.base_url !== undefined
 
-/** Whether the adapter delivers `eventType` (listed in `consumes`, or `*`: any routed type). */
+/** Whether the adapter delivers `eventType` (listed in `consumes`, or `*`: any type Odoo sends it). */
 export const consumesEvent = (m: AdapterManifest, eventType: string): boolean => m.consumes.includes('*') || m.consumes.includes(eventType)

@@ -9,6 +9,7 @@ import { type ShipmentBooking, loadBookings } from './bookings.ts'
 import type { Caller } from '../auth/caller.ts'
 import type { Exposure, ExposurePolicy } from './exposure.ts'
 import type { CarrierTracking, LiveTracking } from './live/carrier-tracking.ts'
+import { type OrderProcess, loadOrderProcesses } from './order-process.ts'
 import type { WarehouseStock } from './live/warehouse-stock.ts'
 import { currentRequest } from './request-context.ts'
 import { scopedReader } from './scope.ts'
@@ -19,6 +20,8 @@ export interface LiveData {
   tracking: DataLoader<number, LiveTracking | null>
   /** carrier bookings of pickings (hub columns, read by SQL; null for Odoo users: hub users only in Odoo) */
   bookings: DataLoader<number, ShipmentBooking | null>
+  /** order-to-delivery processes of orders (hub tables, read by SQL; null for Odoo users: hub users only in Odoo) */
+  processes: DataLoader<number, OrderProcess | null>
 }
 
 export interface GatewayContext extends YogaInitialContext {
@@ -58,6 +61,11 @@ export async function createRequestData (caller: Caller, sources: DataSources): 
       bookings: new DataLoader(async ids => {
         if (caller.odooSession) return ids.map(() => null)
         const found = await loadBookings(sources.pool, ids)
+        return ids.map(id => found.get(id) ?? null)
+      }),
+      processes: new DataLoader(async ids => {
+        if (caller.odooSession) return ids.map(() => null)
+        const found = await loadOrderProcesses(sources.pool, ids)
         return ids.map(id => found.get(id) ?? null)
       })
     }

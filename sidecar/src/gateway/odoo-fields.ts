@@ -14,7 +14,7 @@ export const ODOO_FIELDS: Record<string, Record<string, readonly string[]>> = {
     id: [], number: ['name'], clientReference: ['client_order_ref'], status: ['state'], deliveryStatus: ['delivery_status'],
     orderedAt: ['date_order'], commitmentDate: ['commitment_date'], currency: ['currency_id'], amountUntaxed: ['amount_untaxed'],
     amountTotal: ['amount_total'], customer: ['partner_id'], shippingAddress: ['partner_shipping_id'], lines: ['order_line'],
-    shipments: ['picking_ids'], invoices: ['invoice_ids'], syncStates: []
+    shipments: ['picking_ids'], invoices: ['invoice_ids'], syncStates: [], process: []
   },
   OrderLine: {
     id: [], description: ['name'], product: ['product_id'], quantity: ['product_uom_qty'], quantityDelivered: ['qty_delivered'],

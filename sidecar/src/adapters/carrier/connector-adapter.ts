@@ -1,5 +1,5 @@
 import type { Booking } from './types.ts'
-import { toShipmentRequest } from './shipment-request.ts'
+import { toShipmentRequest, toVoidRequest } from './shipment-request.ts'
 import { rateShopAndBook } from '../rate-shop/shop.ts'
 import { type Adapter, type DeliveryResult, InboundFormatError } from '../types.ts'
 import type { CarrierAdapter } from './types.ts'
@@ -14,12 +14,20 @@ export function shipmentDetails (booking: Booking, consideredRates: number): Del
 
 /**
  * A carrier connector used directly: an event routed to it books with this carrier (its best service
- * by the route's rule), and its tracking webhooks arrive as canonical `shipment.tracking` messages.
+ * by the route's rule), a `shipment.void` (a process compensation Odoo addresses to the connector that
+ * booked the label) voids that label, and its tracking webhooks arrive as canonical `shipment.tracking`
+ * messages. Rate shopping books through these connectors, so its labels are voided here too.
  */
 export function carrierConnectorAdapter (carrier: CarrierAdapter): Adapter {
   return {
     name: carrier.name,
     async deliver (envelope, connector, context) {
+      if (envelope.type === 'shipment.void') {
+        const req = toVoidRequest(envelope, connector.code)
+        const voided = await context.breakers.run(connector.code, () => carrier.void(req.tracking_number, connector, envelope.id, req.correlation_id))
+        // never `details.shipment`: that would record a booking; no external ref, as the void creates nothing
+        return { externalRef: null, details: { void: { carrier: connector.code, tracking_number: voided.tracking_number } } }
+      }
       const shop = await rateShopAndBook(toShipmentRequest(envelope), [{ connector, adapter: carrier }], await context.carrierRule(), context.breakers)
       return shipmentDetails(shop.booking, shop.considered.length)
     },

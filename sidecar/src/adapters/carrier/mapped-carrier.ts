@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { PermanentError, RetryableError } from '../../errors.ts'
 import { traceHeaders } from '../../observability/trace.ts'
 import { SHIPMENT_STATUSES, type ShipmentStatus, type TrackingEvent } from '../../shipping/lifecycle.ts'
-import { type ErrorParser, callPartnerJson, errorJson } from '../partner-call.ts'
+import { type ErrorParser, callPartnerJson, connectorLabel, errorJson } from '../partner-call.ts'
 import { type Connector, InboundFormatError } from '../types.ts'
 import type { Booking, CarrierAdapter, Rate, ShipmentRequest } from './types.ts'
 
@@ -16,18 +16,21 @@ import type { Booking, CarrierAdapter, Rate, ShipmentRequest } from './types.ts'
  * without a code change, and it is the mapping language partners' integration teams already know.
  */
 const mappingSchema = z.object({
-  paths: z.object({ rates: z.string(), book: z.string(), track: z.string().includes('{tracking}') }),
+  paths: z.object({ rates: z.string(), book: z.string(), track: z.string().includes('{tracking}'), void: z.string().includes('{tracking}') }),
   rateRequest: z.string(),
   rates: z.string(),
   bookRequest: z.string(),
   booking: z.string(),
   trackingEvents: z.string(),
+  /** the carrier's answer to a void -> { tracking_number, voided: boolean } */
+  voided: z.string(),
   statuses: z.record(z.string(), z.enum(SHIPMENT_STATUSES as [ShipmentStatus, ...ShipmentStatus[]])),
   reasons: z.record(z.string(), z.string())
 })
 
 const mappedRates = z.array(z.object({ service: z.string(), amount: z.number().nonnegative(), currency: z.string(), transit_days: z.number() }))
 const mappedBooking = z.object({ tracking_number: z.string().min(1), label_pdf_base64: z.string().min(1) })
+const mappedVoid = z.object({ tracking_number: z.string().min(1), voided: z.boolean() })
 const mappedEvents = z.array(z.object({
   id: z.union([z.string(), z.number()]).transform(String),
   tracking_number: z.string().min(1),
@@ -58,7 +61,7 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
   const mapping = mappingSchema.parse(JSON.parse(readFileSync(options.mappingFile, 'utf8')))
   const compiled = {
     rateRequest: jsonata(mapping.rateRequest), rates: jsonata(mapping.rates), bookRequest: jsonata(mapping.bookRequest),
-    booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents)
+    booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents), voided: jsonata(mapping.voided)
   }
 
   const call = async (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) =>
@@ -105,6 +108,16 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
     async track (trackingNumber: string, connector: Connector): Promise<TrackingEvent[]> {
       const wire = await call(connector, 'GET', mapping.paths.track.replace('{tracking}', encodeURIComponent(trackingNumber)))
       return (await evaluate(mappedEvents, compiled.trackingEvents, wire, 'tracking answer')).map(normalise)
+    },
+    async void (trackingNumber: string, connector: Connector, key: string, correlationId: string | null) {
+      const path = mapping.paths.void.replace('{tracking}', encodeURIComponent(trackingNumber))
+      const wire = await call(connector, 'POST', path, {}, { 'idempotency-key': key, ...(correlationId ? traceHeaders(correlationId) : {}) })
+      // a garbled or unconfirmed success is retried: the carrier dedupes on the key, and a voided label stays voided
+      const answer = await evaluate(mappedVoid, compiled.voided, wire, 'void answer').catch(err => { throw new RetryableError((err as Error).message) })
+      if (!answer.voided || answer.tracking_number !== trackingNumber) {
+        throw new RetryableError(`${connectorLabel(connector)} answered the void of ${trackingNumber} without confirming it (${answer.tracking_number}, voided: ${answer.voided})`)
+      }
+      return { tracking_number: answer.tracking_number }
     },
     async parseTracking (body: unknown): Promise<TrackingEvent[]> {
       return (await evaluate(mappedEvents, compiled.trackingEvents, body, 'tracking webhook')).map(normalise)

@@ -22,12 +22,20 @@ export interface Booking {
   currency: string
 }
 
+/** A label the carrier voided (or had voided already: voiding is idempotent). */
+export interface VoidedLabel { tracking_number: string }
+
 /** The carrier side of the adapter seam: every carrier answers these in canonical terms. */
 export interface CarrierAdapter {
   readonly name: string
   rate: (req: ShipmentRequest, connector: Connector) => Promise<Rate[]>
   book: (req: ShipmentRequest, rate: Rate, connector: Connector) => Promise<Booking>
   track: (trackingNumber: string, connector: Connector) => Promise<TrackingEvent[]>
+  /**
+   * Voids a label (a process compensation): `key` is the carrier's idempotency key (the event id). A label
+   * voided before answers as voided; a parcel the carrier already has is refused (PermanentError).
+   */
+  void: (trackingNumber: string, connector: Connector, key: string, correlationId: string | null) => Promise<VoidedLabel>
   /** a verified tracking webhook body -> canonical events (throws InboundFormatError) */
   parseTracking: (body: unknown) => Promise<TrackingEvent[]>
 }

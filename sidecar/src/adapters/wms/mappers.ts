@@ -57,6 +57,38 @@ export function toFulfilmentRequest (envelope: Envelope): FulfilmentRequest {
   }
 }
 
+/** What `fulfilment.cancel` names: a picking (`data.picking`) or a whole order (`data.order`). */
+const cancelTarget = z.object({ id: z.number().int(), name: z.string().min(1) })
+
+export interface FulfilmentCancelRequest {
+  /** the event's id: the WMS dedupes on it, so a retried or re-sent cancellation acts once */
+  request_id: string
+  /** the picking, as the fulfilment request named it; null when a whole order is cancelled */
+  client_reference: string | null
+  /** the order (the fulfilment requests' order_reference); null when one picking is cancelled */
+  order_reference: string | null
+  correlation_id: string
+}
+
+/**
+ * A process compensation (Odoo's COMPENSATION_EVENT_TYPES): undo the fulfilment a failed process had
+ * started. On a picking it names that picking; on an order every fulfilment of the order.
+ */
+export function toCancelRequest (envelope: Envelope): FulfilmentCancelRequest {
+  const picking = envelope.data.picking === undefined ? null : cancelTarget.safeParse(envelope.data.picking)
+  const order = envelope.data.order === undefined ? null : cancelTarget.safeParse(envelope.data.order)
+  const target = picking ?? order
+  if (!target?.success) {
+    throw new PermanentError(`${envelope.type} names neither a picking (data.picking) nor an order (data.order) with id and name${target ? `: ${target.error.message}` : ''}`)
+  }
+  return {
+    request_id: envelope.id,
+    client_reference: picking ? `stock.picking/${target.data.id}` : null,
+    order_reference: picking ? null : target.data.name,
+    correlation_id: envelope.correlation_id
+  }
+}
+
 const callbackStages = { PICKED: 'fulfilment.picked', PACKED: 'fulfilment.packed', SHIPPED: 'fulfilment.shipped' } as const
 
 const wmsCallback = z.object({

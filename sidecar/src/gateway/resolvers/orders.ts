@@ -24,7 +24,8 @@ export const orderResolvers = {
       (await many(ctx, info, 'sale.order.line', 'OrderLine', o.lineIds, toOrderLine, ['display_type'])).filter(l => l.isProductLine),
     shipments: async (o: OrderNode, _: unknown, ctx: Ctx, info: Info) => await many(ctx, info, 'stock.picking', 'Shipment', o.pickingIds, toShipment),
     invoices: async (o: OrderNode, _: unknown, ctx: Ctx, info: Info) => await many(ctx, info, 'account.move', 'Invoice', o.invoiceIds, toInvoice),
-    syncStates: async (o: OrderNode, _: unknown, ctx: Ctx) => (await ctx.odoo.syncStates('sale.order').load(o.odooId)).map(toSyncState)
+    syncStates: async (o: OrderNode, _: unknown, ctx: Ctx) => (await ctx.odoo.syncStates('sale.order').load(o.odooId)).map(toSyncState),
+    process: async (o: OrderNode, _: unknown, ctx: Ctx) => await ctx.live.processes.load(o.odooId)
   },
   OrderLine: {
     product: async (l: OrderLineNode, _: unknown, ctx: Ctx, info: Info) => await one(ctx, info, 'product.product', 'Product', l.productId, toProduct)
