@@ -93,6 +93,7 @@ const PY_IMPORTS = {
   PARKED_REASONS: 'hub.incidents:PARKED_REASONS',
   PARK_KINDS: 'hub.messages:PARK_KINDS',
   SYNC_NOTIFICATION_TYPE: 'hub.channels:SYNC_NOTIFICATION_TYPE',
+  PROCESS_NOTIFICATION_TYPE: 'hub.channels:PROCESS_NOTIFICATION_TYPE',
   SYNC_CHANNEL_PREFIX: 'hub.channels:SYNC_CHANNEL_PREFIX',
   COMPENSATION_EVENT_TYPES: 'hub.process_signals:COMPENSATION_EVENT_TYPES'
 } as const
@@ -107,7 +108,7 @@ type Selection = Array<[string, string]>
 interface PythonLists {
   RESULT_STATUSES: string[], WORST_FIRST: string[], FULFILMENT_STAGES: Record<string, number>, OUTBOUND_EVENT_TYPES: string[]
   EVENT_MODELS: Record<string, string>, SHIPMENT_RANK: Record<string, number>, EXCEPTION_REASONS: string[], DRIFT_REASONS: string[]
-  PARKED_REASONS: Record<string, string>, PARK_KINDS: string[], SYNC_NOTIFICATION_TYPE: string, SYNC_CHANNEL_PREFIX: string
+  PARKED_REASONS: Record<string, string>, PARK_KINDS: string[], SYNC_NOTIFICATION_TYPE: string, PROCESS_NOTIFICATION_TYPE: string, SYNC_CHANNEL_PREFIX: string
   INBOUND_TYPE_LABELS: Record<string, string>
   COMPENSATION_EVENT_TYPES: Record<string, string>
   selections: Record<(typeof PY_SELECTIONS)[number], Selection>
@@ -301,6 +302,8 @@ describe('lists the Odoo addon and the TypeScript side both keep', () => {
       const file = 'owl_ui/src/core/sync_status.ts'
       const [type] = sources.nodes(file, (n): n is ts.VariableDeclaration => ts.isVariableDeclaration(n) && n.name.getText() === 'SYNC_NOTIFICATION_TYPE')
       assert.equal(type?.initializer && ts.isStringLiteral(type.initializer) ? type.initializer.text : undefined, py.SYNC_NOTIFICATION_TYPE)
+      const [processType] = sources.nodes(file, (n): n is ts.VariableDeclaration => ts.isVariableDeclaration(n) && n.name.getText() === 'PROCESS_NOTIFICATION_TYPE')
+      assert.equal(processType?.initializer && ts.isStringLiteral(processType.initializer) ? processType.initializer.text : undefined, py.PROCESS_NOTIFICATION_TYPE)
       const [channelOf] = sources.nodes(file, (n): n is ts.FunctionDeclaration => ts.isFunctionDeclaration(n) && n.name?.text === 'syncChannel')
       assert.ok(channelOf, `syncChannel in ${file}`)
       const [channel] = sources.nodes(channelOf, (n): n is ts.TemplateExpression => ts.isTemplateExpression(n))

@@ -79,6 +79,6 @@ describe('owl_ui build (npm run build:ui)', () => {
         assert.ok(xml.includes(`t-name="${template}"`), `${relative(srcDir, source)}: ${template} is defined in the .xml next to it`)
       }
     }
-    assert.equal(components, 3)
+    assert.equal(components, 4)
   })
 })

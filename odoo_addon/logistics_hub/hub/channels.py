@@ -2,6 +2,8 @@
 import re
 
 SYNC_NOTIFICATION_TYPE = "logistics_hub.sync"
+# The processes of a sale order or a return, sent on the same per-record channel (owl_ui/src/process_card).
+PROCESS_NOTIFICATION_TYPE = "logistics_hub.process"
 SYNC_CHANNEL_PREFIX = "logistics_hub.sync/"
 _SYNC_CHANNEL_RE = re.compile(r"logistics_hub\.sync/([a-z0-9_.]+)/([1-9][0-9]{0,18})")
 

@@ -39,9 +39,10 @@ export function channelSubscribers (bus: OdooWeb.BusService, channel: string): n
  * (hub.sync.state write-backs of the sidecar, replays, new events). `target` maps the component's
  * props to its record, or null when it has none yet (a new record). It is re-evaluated after every
  * render: the form's pager moves to another record, and saving a new record gives the same datapoint
- * an id without new props.
+ * an id without new props. `type` is the notification type to hear on that channel (the process card
+ * hears PROCESS_NOTIFICATION_TYPE on the same channel).
  */
-export function useSyncChannel<P extends object> (target: (props: P) => SyncTarget | null, onChange: (notification: SyncNotification) => void): void {
+export function useSyncChannel<P extends object, N extends SyncTarget = SyncNotification> (target: (props: P) => SyncTarget | null, onChange: (notification: N) => void, type: string = SYNC_NOTIFICATION_TYPE): void {
   const component = useComponent()
   const bus = useService('bus_service')
   let current: SyncTarget | null = null
@@ -56,17 +57,17 @@ export function useSyncChannel<P extends object> (target: (props: P) => SyncTarg
     if (channel) acquire(bus, channel)
   }
   // Notifications are dispatched by type to every subscriber: keep only our record's.
-  const onNotification = (payload: SyncNotification): void => {
+  const onNotification = (payload: N): void => {
     if (current && payload?.model === current.model && payload.id === current.id) onChange(payload)
   }
 
   onMounted(() => {
     follow(target(component.props as P))
-    bus.subscribe(SYNC_NOTIFICATION_TYPE, onNotification)
+    bus.subscribe(type, onNotification)
   })
   onPatched(() => { follow(target(component.props as P)) })
   onWillUnmount(() => {
-    bus.unsubscribe(SYNC_NOTIFICATION_TYPE, onNotification)
+    bus.unsubscribe(type, onNotification)
     follow(null)
   })
 }

@@ -52,6 +52,9 @@ export const HUB_USER_GROUP = 'logistics_hub.group_hub_user'
 
 export const SYNC_NOTIFICATION_TYPE = 'logistics_hub.sync'
 
+/** The processes of a sale order or a return, on the same channel (hub.process._hub_notify_changed). */
+export const PROCESS_NOTIFICATION_TYPE = 'logistics_hub.process'
+
 /** The per-record channel; the server only lets hub users who may read the record subscribe to it. */
 export function syncChannel (model: string, id: number): string {
   return `logistics_hub.sync/${model}/${id}`

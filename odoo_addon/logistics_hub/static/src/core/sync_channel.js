@@ -25,7 +25,7 @@ function release(bus, channel) {
 function channelSubscribers(bus, channel) {
   return subscribers.get(bus)?.get(channel) ?? 0;
 }
-function useSyncChannel(target, onChange) {
+function useSyncChannel(target, onChange, type = SYNC_NOTIFICATION_TYPE) {
   const component = useComponent();
   const bus = useService("bus_service");
   let current = null;
@@ -43,13 +43,13 @@ function useSyncChannel(target, onChange) {
   };
   onMounted(() => {
     follow(target(component.props));
-    bus.subscribe(SYNC_NOTIFICATION_TYPE, onNotification);
+    bus.subscribe(type, onNotification);
   });
   onPatched(() => {
     follow(target(component.props));
   });
   onWillUnmount(() => {
-    bus.unsubscribe(SYNC_NOTIFICATION_TYPE, onNotification);
+    bus.unsubscribe(type, onNotification);
     follow(null);
   });
 }

@@ -4,6 +4,7 @@ import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 const RECORD_BADGES_FIELD = "hub_sync_badges";
 const HUB_USER_GROUP = "logistics_hub.group_hub_user";
 const SYNC_NOTIFICATION_TYPE = "logistics_hub.sync";
+const PROCESS_NOTIFICATION_TYPE = "logistics_hub.process";
 function syncChannel(model, id) {
   return `logistics_hub.sync/${model}/${id}`;
 }
@@ -42,6 +43,7 @@ function formatServerDateTime(value) {
 }
 export {
   HUB_USER_GROUP,
+  PROCESS_NOTIFICATION_TYPE,
   RECORD_BADGES_FIELD,
   SYNC_NOTIFICATION_TYPE,
   formatServerDateTime,
