@@ -85,6 +85,25 @@ describe('fetch loop (awaited pg-boss fetch)', () => {
     assert.equal(await stateOf(queue, 1), 'active', 'nobody completed or failed it: pg-boss retries it when it expires')
   })
 
+  it('a wake during a batch is kept: the loop fetches again at once instead of sleeping out the poll', async () => {
+    const queue = await queueWith(1)
+    const log: string[] = []
+    const handler = controlledCalls<[Batch], void>()
+    const loop = new FetchLoop<TestJob>(spiedBoss(log), queue, async jobs => {
+      log.push(`start ${jobs.map(j => j.data.n).join()}`)
+      await handler.fn(jobs)
+    }, { batchSize: 5, pollMs: 3_600_000 }, memoryLogger().logger)
+    loop.start()
+    await handler.called(1)
+    await boss.send(queue, { n: 2 }) // committed after the fetch looked
+    loop.wake() // the relay's wake-up arrives while the batch is under way
+    handler.calls[0]!.resolve()
+    await handler.called(2) // with an hour's poll interval, only a kept wake gets here
+    handler.calls[1]!.resolve()
+    await loop.stop()
+    assert.deepEqual(log.slice(0, 4), ['fetch', 'start 1', 'fetch', 'start 2'])
+  })
+
   it('stops while idle: stop() wakes the pause instead of waiting for the poll interval', { timeout: 60_000 }, async () => {
     const queue = await queueWith()
     const log: string[] = []

@@ -244,8 +244,10 @@ class HubEvent(models.Model):
         return masked_json(envelope)
 
     def _hub_follow_replay(self, replay):
-        """Open exceptions about this event now wait for its replay (resolved when it is delivered)."""
+        """Open exceptions about this event now wait for its replay (resolved when it is delivered), and
+        so does a process step this event was the compensation of."""
         self.ensure_one()
+        self.env["hub.process.step"].sudo().search([("compensation_event_id", "=", self.id)]).compensation_event_id = replay
         if "hub.exception" not in self.env:
             return
         exceptions = self.env["hub.exception"].sudo().search([

@@ -98,9 +98,18 @@ class HubProcess(models.Model):
     # the Approve / Reject buttons show to those who may decide the step waiting for approval
     can_decide = fields.Boolean(compute="_compute_can_decide")
 
+    # One live process of each definition per document; a cancelled one (order cancelled, then confirmed
+    # again) leaves room for the next. A partial unique index made in init() (virtual constraint here).
     _sql_constraints = [
-        ("document_unique", "UNIQUE(definition_code, res_model, res_id)", "A document runs a process of each definition once."),
+        ("document_unique", "", "A document runs one process of each definition at a time."),
     ]
+
+    def init(self):
+        self.env.cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT IF EXISTS hub_process_document_unique", SQL.identifier(self._table)))
+        self.env.cr.execute(SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS hub_process_document_unique ON %s (definition_code, res_model, res_id) "
+            "WHERE state <> 'cancelled'", SQL.identifier(self._table),
+        ))
 
     @api.depends_context("uid")
     @api.depends("state", "waiting_approval")
@@ -150,7 +159,12 @@ class HubProcess(models.Model):
             by_model.setdefault(root._name, []).append(root.id)
         if by_model:
             domain = expression.OR([[("res_model", "=", model), ("res_id", "in", ids)] for model, ids in by_model.items()])
-            processes = self.search(domain, order="id")
+            # the latest process of each definition and document: a cancelled one still logs what comes
+            # (as finished), and an order confirmed again starts a new one beside it
+            latest = {}
+            for process in self.search(domain, order="id"):
+                latest[(process.definition_code, process.res_model, process.res_id)] = process
+            processes = self.browse([process.id for process in latest.values()])
         starters = [root for root in roots if root._name == "sale.order" or self._hub_is_return(root)]
         if not starters or signal not in self._hub_trigger_signals():
             return processes
@@ -158,7 +172,7 @@ class HubProcess(models.Model):
             lambda d: parse_signals(d.trigger_signal) == [signal])
         for definition in definitions:
             for root in starters:
-                if not processes.filtered(lambda p: p.definition_code == definition.code
+                if not processes.filtered(lambda p: p.definition_code == definition.code and p.state != "cancelled"
                                           and p.res_model == root._name and p.res_id == root.id):
                     processes |= self._hub_start(definition, root)
         return processes
@@ -271,7 +285,8 @@ class HubProcess(models.Model):
         completes, fails = self._hub_steps_taking(row)
         if fails:
             step = fails[0]
-            if step.state in REACHED:
+            # a step passed by a later milestone was never confirmed: its failure still counts
+            if step.state == "done":
                 return "late", step, _("step %s is past already", step.name)
             self._hub_fail(step, row, _("%(signal)s failed step “%(step)s”", signal=signal, step=step.name))
             return "applied", step, None
@@ -365,6 +380,8 @@ class HubProcess(models.Model):
         for before in self._hub_predecessors(step):
             if before.state in REACHED or (before.per_leg and not self._hub_reached_everywhere(before)):
                 continue
+            if before.approval_required:
+                continue  # a person's decision is never implied by a later milestone
             before._hub_close_activities(_("Passed"))
             before.write({"state": "passed", "done_at": at})
 

@@ -316,6 +316,65 @@ class TestProcessEngine(HubCase):
         self.assertEqual(process.state, "failed")
         self.assertTrue(process.ended_at)
 
+    def test_order_cancelled_and_confirmed_again_runs_a_new_process(self):
+        order = self._confirmed_order()
+        first = self._process(order)
+        order._action_cancel()
+        self._signal("order.cancelled", order, f"order.cancelled:sale.order:{order.id}")
+        self.assertEqual(first.state, "cancelled")
+        order.action_draft()
+        order.action_confirm()
+        self._signal("order.confirmed", order, f"order.confirmed:sale.order:{order.id}")
+        processes = self._process(order)
+        self.assertEqual(len(processes), 2, "the cancelled one is kept, a new one follows the order")
+        second = processes - first
+        self.assertEqual((second.state, self._step(second, "confirmed").state), ("running", "done"))
+        self.assertEqual(len(first.signal_ids.filtered(lambda r: r.signal == "order.confirmed")), 1)
+        picking = order.picking_ids.filtered(lambda p: p.state != "cancel")
+        self._signal("warehouse.acknowledged", picking, "wms-ack-again", connector=self.wms)
+        self.assertEqual(self._step(second, "ack").state, "done")
+        self.assertEqual(self._step(first, "ack").state, "pending", "the cancelled process takes nothing more")
+
+    def test_a_later_milestone_never_implies_an_approval(self):
+        order = self._confirmed_order()
+        process = self._process(order, self.gate)
+        self._signal("warehouse.acknowledged", order.picking_ids, "wms-ack-1", connector=self.wms)
+        invoice = self.env["account.move"].create({"move_type": "out_invoice", "partner_id": self.customer.id})
+        self.env["hub.process"]._hub_signal("invoice.posted", order, "invoice-early")
+        self.assertEqual(self._step(process, "invoiced").state, "done")
+        self.assertEqual(self._step(process, "decide").state, "active", "a person must still decide")
+        self.assertEqual(process.state, "running")
+        self.assertTrue(invoice)
+
+    def test_failure_of_a_passed_step_still_fails_the_process(self):
+        order = self._confirmed_order()
+        process = self._process(order)
+        self._signal("invoice.posted", order, "invoice-first")  # invoiced on order: every step before it passed
+        self.assertEqual(self._step(process, "ack").state, "passed")
+        self._signal("warehouse.rejected", order.picking_ids, "wms-refused", connector=self.wms)
+        self.assertEqual(self._step(process, "ack").state, "failed")
+        self.assertIn(process.state, ("compensating", "failed"))
+        self.assertEqual(process.exception_id.reason, "process_failed")
+
+    def test_a_compensation_sent_again_settles_its_step(self):
+        order = self._confirmed_order()
+        process = self._process(order, self.gate)
+        self._signal("warehouse.acknowledged", order.picking_ids, "wms-ack-1", connector=self.wms)
+        process.with_user(self.approver).action_reject()
+        ack = self._step(process, "ack")
+        cancel = ack.compensation_event_id
+        Step = self.env["hub.process.step"]
+        Step._hub_compensation_settled(cancel, False)  # the WMS was down for good: dead
+        replay = self.env["hub.event"].create({
+            "event_type": cancel.event_type, "connector_id": cancel.connector_id.id, "res_model": cancel.res_model,
+            "res_id": cancel.res_id, "correlation_id": cancel.correlation_id, "payload": cancel.payload,
+        })
+        cancel._hub_follow_replay(replay)
+        self.assertEqual(ack.compensation_event_id, replay)
+        Step._hub_compensation_settled(replay, True)
+        self.assertEqual(ack.state, "compensated")
+        self.assertEqual(process.state, "failed")
+
     def test_held_events_after_failure(self):
         order = self._confirmed_order()
         process = self._process(order)

@@ -87,14 +87,15 @@ class TestProcessSignals(ShipmentCase):
         self.assertEqual(row.outcome, "applied")
         self.assertEqual(process.leg_ids.picking_id, order.picking_ids, "its delivery is a leg")
 
-        # confirmed again after a cancel and reset: the same occurrence, taken once
+        # confirmed again after a cancel and reset: the cancelled process stays as it was, a new one runs
         order._action_cancel()
         self.assertEqual(process.state, "cancelled")
         self.assertEqual(self._signals(process, "order.cancelled").source_uid, f"order.cancelled:sale.order:{order.id}")
         order.action_draft()
         order.action_confirm()
-        self.assertEqual(self._process(order), process)
-        self.assertEqual(len(self._signals(process, "order.confirmed")), 1)
+        again = self._process(order) - process
+        self.assertEqual((len(again), again.state, self._steps(again)["confirmed"]), (1, "running", "done"))
+        self.assertEqual((process.state, len(self._signals(process, "order.confirmed"))), ("cancelled", 1))
 
     def test_quotation_cancelled_signals_nothing(self):
         order = self._create_order()

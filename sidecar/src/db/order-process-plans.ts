@@ -6,7 +6,8 @@ import type { Plan } from './pool.ts'
  * the last step it reached (done, or passed by a later milestone), and the deadline of its `delivered` step while that step is in progress
  * (the delivery promise). Odoo keeps datetimes as naive UTC: formatted here as ISO 8601 UTC, because
  * node-pg would read a `timestamp` column as local time. The process is rooted at the order itself
- * (res_model/res_id), one per order (UNIQUE(definition_code, res_model, res_id)).
+ * (res_model/res_id), one live process per order; an order cancelled and confirmed again has a newer one,
+ * which comes last (ORDER BY id) and so wins.
  */
 export function orderProcesses (orderIds: number[]): Plan {
   return {
@@ -20,7 +21,8 @@ export function orderProcesses (orderIds: number[]): Plan {
       LEFT JOIN LATERAL (
         SELECT s.deadline FROM hub_process_step s WHERE s.process_id = p.id AND s.code = 'delivered' AND s.state = 'active' LIMIT 1
       ) eta ON true
-      WHERE p.definition_code = 'order_to_delivery' AND p.res_model = 'sale.order' AND p.res_id = ANY($1::int[])`,
+      WHERE p.definition_code = 'order_to_delivery' AND p.res_model = 'sale.order' AND p.res_id = ANY($1::int[])
+      ORDER BY p.id`,
     values: [orderIds]
   }
 }

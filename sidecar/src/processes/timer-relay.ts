@@ -4,6 +4,9 @@ import { claimDueTimers, markTimersQueued, nextDeadlineIn, timerTransactionSetti
 import type { Logger } from '../observability/logger.ts'
 import { type ProcessTimer, type ProcessTimerJob, QUEUES } from '../queues.ts'
 
+/** How soon a deadline that is due but was not claimed (locked elsewhere, or due meanwhile) is tried again. */
+const DUE_RETRY_MS = 50
+
 export interface TimerRelayDeps { pool: Pool, jobs: JobQueue, logger: Logger, batchSize: number }
 
 interface ClaimedTimer { step_id: number, deadline: string }
@@ -78,8 +81,10 @@ export class TimerRelay {
       } while (moved >= this.deps.batchSize && !this.#stopped)
       if (queued) this.onQueued()
       const { rows: [next] } = await this.deps.pool.query<{ ms: number }>(nextDeadlineIn())
-      // a step another replica holds locked stays "due": the poll interval, not a busy loop, retries it
-      return next && next.ms > 0 ? Math.min(this.pollMs, Math.ceil(next.ms) + 5) : this.pollMs
+      if (!next) return this.pollMs
+      // due already: it fell due while we claimed, or another replica (or Odoo) holds it locked for a
+      // moment; a short pause, not a busy loop, before claiming again
+      return next.ms <= 0 ? Math.min(this.pollMs, DUE_RETRY_MS) : Math.min(this.pollMs, Math.ceil(next.ms) + 5)
     } catch (err) {
       this.deps.logger.error({ err }, 'process timer claim failed; will retry at the next poll')
       return this.pollMs
