@@ -58,6 +58,8 @@ class HubEvent(models.Model):
     state = fields.Selection(
         [
             ("pending", "Pending"),
+            # kept back by a business process that undid its work (hub_process_hold.py)
+            ("held", "Held"),
             ("queued", "Queued"),
             ("delivered", "Delivered"),
             ("dead", "Dead"),
@@ -287,15 +289,15 @@ class HubEvent(models.Model):
         """
         if not records:
             return self.browse()
-        # A process undoing its work holds what would tell partners the flow went on (hub.process._hub_holds).
-        records -= self.env["hub.process"]._hub_holds(event_type, records)
-        if not records:
-            return self.browse()
         Route = self.env["hub.route"].sudo()
-        return self._hub_write_outbox(event_type, [
+        targets = [
             (connector_id, code, Route.browse(route_id)._hub_matching(records) if has_filter else records)
             for route_id, connector_id, code, has_filter in Route._hub_route_table(event_type)
-        ])
+        ]
+        # A process undoing its work keeps back what would tell partners the flow went on: written as
+        # held rows for a person to release or discard (hub.process._hub_hold), never dropped.
+        targets, held = self.env["hub.process"]._hub_hold(event_type, records, targets)
+        return held | self._hub_write_outbox(event_type, targets)
 
     @api.model
     def _hub_emit_to(self, connector, event_type, records):
@@ -342,9 +344,6 @@ class HubEvent(models.Model):
         change emitted the events sees them when the form reloads, everyone else when the first
         delivery result arrives a moment later (hub.sync.state._hub_write_by_key).
         """
-        SyncState = self.env["hub.sync.state"].sudo()
-        self.flush_model()
-        SyncState.flush_model()
         uid = self.env.uid
         # Set only by a re-send (_hub_resend): the partner request key of the request it repeats.
         key = self.env.context.get("hub_idempotency_key") or None
@@ -356,13 +355,24 @@ class HubEvent(models.Model):
             )
             for connector_id, res_model, res_id, payload in rows
         )
+        return self._hub_make_pending(SQL(
+            """INSERT INTO hub_event (uuid, direction, event_type, connector_id, res_model, res_id, correlation_id,
+                                      idempotency_key, payload, state, create_uid, create_date, write_uid, write_date)
+               VALUES %s
+               RETURNING id, connector_id, res_model, res_id, correlation_id, create_uid, create_date""",
+            values,
+        ))
+
+    @api.model
+    def _hub_make_pending(self, source):
+        """Run ``source``, an INSERT or UPDATE of outbound events to ``pending`` that returns ``id,
+        connector_id, res_model, res_id, correlation_id, create_uid, create_date``; make their records
+        pending on those connectors (hub.sync.state) and wake the relay, in the same statement."""
+        SyncState = self.env["hub.sync.state"].sudo()
+        self.flush_model()
+        SyncState.flush_model()
         self.env.cr.execute(SQL(
-            """WITH event AS (
-                   INSERT INTO hub_event (uuid, direction, event_type, connector_id, res_model, res_id, correlation_id,
-                                          idempotency_key, payload, state, create_uid, create_date, write_uid, write_date)
-                   VALUES %s
-                   RETURNING id, connector_id, res_model, res_id, correlation_id, create_uid, create_date
-               ), sync_state AS (
+            """WITH event AS (%s), sync_state AS (
                    INSERT INTO hub_sync_state (res_model, res_id, connector_id, status, correlation_id, last_event_id,
                                                last_attempt, attempts, create_uid, create_date, write_uid, write_date)
                    SELECT DISTINCT ON (res_model, res_id, connector_id)
@@ -376,12 +386,13 @@ class HubEvent(models.Model):
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
                )
                -- wakes the sidecar's relay; delivered only if the transaction commits (it also polls)
-               SELECT id FROM event, pg_notify('hub_event', '') ORDER BY id""",
-            values,
+               SELECT id, res_model FROM event, pg_notify('hub_event', '') ORDER BY id""",
+            source,
         ))
-        events = self.browse([event_id for event_id, in self.env.cr.fetchall()])
+        rows = self.env.cr.fetchall()
+        events = self.browse([event_id for event_id, _model in rows])
         SyncState.invalidate_model()
-        SyncState._hub_invalidate_record_badges({res_model for _c, res_model, _r, _p in rows})
+        SyncState._hub_invalidate_record_badges({res_model for _id, res_model in rows})
         return events
 
     # ------------------------------------------------------------------

@@ -22,9 +22,6 @@ _logger = logging.getLogger(__name__)
 HUB_MANAGER = "logistics_hub.group_hub_manager"
 # Step states that let the steps waiting for them start, and that a later milestone cannot undo.
 REACHED = ("done", "passed")
-# While a process undoes its work, nothing that would tell a partner or a customer it went on is sent
-# (hub.event._hub_emit asks _hub_holds); these still go out: Odoo's own cancel, and the undoing itself.
-UNHELD_EVENT_TYPES = ("order.cancelled",) + tuple(COMPENSATION_EVENT_TYPES.values())
 # Not a catalogue signal: the timer of a step whose SLA policy fails the process (hub_fire_timers).
 SLA_BREACHED = "sla.breached"
 
@@ -514,44 +511,6 @@ class HubProcess(models.Model):
             lines.append(_("Compensations (newest step first):"))
             lines += [f"- {step.compensation_note}" for step in undone]
         return "\n".join(lines)
-
-    # ------------------------------------------------------------------
-    # Holding what would tell partners the flow went on
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _hub_holds(self, event_type, records):
-        """The ``records`` whose ``event_type`` must not be emitted because a process of theirs is
-        compensating or failed (a "shipped" must not reach a portal after the flow was undone); each
-        held event is noted in that process's chatter. Order cancellations and the compensations go out.
-        """
-        if event_type in UNHELD_EVENT_TYPES or not records or records._name not in ("sale.order", "stock.picking"):
-            return records.browse()
-        # One indexed probe per emit: this runs inside every confirmation and reservation.
-        self.flush_model(["state", "sale_order_id", "res_model", "res_id"])
-        orders = records if records._name == "sale.order" else records.sudo().sale_id
-        self.env.cr.execute(SQL(
-            """SELECT id, sale_order_id, res_model, res_id FROM hub_process
-                WHERE state IN ('compensating', 'failed')
-                  AND ((res_model = 'sale.order' AND sale_order_id = ANY(%s)) OR (res_model = %s AND res_id = ANY(%s)))""",
-            orders.ids or [0], records._name, records.ids,
-        ))
-        rows = self.env.cr.fetchall()
-        if not rows:
-            return records.browse()
-        held = records.browse()
-        for process_id, order_id, res_model, res_id in rows:
-            process = self.sudo().browse(process_id)
-            mine = records.filtered(lambda r: (r._name == res_model and r.id == res_id) or (
-                res_model == "sale.order" and (r.id if r._name == "sale.order" else r.sudo().sale_id.id) == order_id))
-            for record in mine - held:
-                process.message_post(body=_(
-                    "%(type)s for %(record)s not sent: the process is %(state)s.", type=event_type,
-                    record=record.display_name, state=dict(PROCESS_STATE_SELECTION)[process.state]))
-                _logger.info("hub: %s for %s,%s held by process %s correlation_id=%s", event_type, record._name,
-                             record.id, process.id, process.correlation_id)
-            held |= mine
-        return held
 
     # ------------------------------------------------------------------
     # Approvals

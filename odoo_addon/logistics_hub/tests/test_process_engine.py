@@ -375,7 +375,7 @@ class TestProcessEngine(HubCase):
         self.assertEqual(ack.state, "compensated")
         self.assertEqual(process.state, "failed")
 
-    def test_held_events_after_failure(self):
+    def _failed_with_held_event(self):
         order = self._confirmed_order()
         process = self._process(order)
         picking = order.picking_ids
@@ -384,8 +384,60 @@ class TestProcessEngine(HubCase):
         picking.move_ids.picked = True
         picking.button_validate()
         self.assertEqual(picking.state, "done")
-        self.assertFalse(self._events(picking, "picking.done"), "no delivery news after the flow failed")
-        self.assertTrue(process.message_ids.filtered(lambda m: "picking.done" in (m.body or "")))
+        held = self._events(picking, "picking.done")
+        self.assertEqual(held.mapped("state"), ["held"], "the delivery news is kept, not sent, after the flow failed")
+        self.assertEqual(held.held_process_id, process)
+        self.assertEqual(held.payload["picking"]["id"], picking.id, "held with the snapshot a send would have had")
+        self.assertEqual(process.held_count, 1)
+        self.assertTrue(process.message_ids.filtered(lambda m: "picking.done" in (m.body or "") and "held" in (m.body or "")))
+        # a held row opens no lane: the next event of the same record is claimable at once
+        cancel = self.env["hub.event"]._hub_emit("order.cancelled", order)
+        self.assertEqual(cancel.state, "pending", "cancellations are never held")
+        return process, held
+
+    def test_held_events_after_failure(self):
+        self._failed_with_held_event()
+
+    def test_release_held_events_sends_them_once(self):
+        process, held = self._failed_with_held_event()
+        with self.assertRaises(AccessError):
+            process.with_user(self.outsider).action_release_held_events()
+        self.assertEqual(held.state, "held")
+        process.with_user(self.manager).action_release_held_events()
+        self.assertEqual(held.state, "pending", "the same row goes out, with its message id")
+        sync = self.env["hub.sync.state"].search([
+            ("res_model", "=", "stock.picking"), ("res_id", "=", held.res_id), ("connector_id", "=", self.wms.id)])
+        self.assertEqual((sync.status, sync.last_event_id), ("pending", held), "the badge shows it on its way")
+        self.assertEqual(process.held_count, 0)
+        released = process.message_ids.filtered(lambda m: "released 1 held events" in (m.body or ""))
+        self.assertEqual(len(released), 1)
+        # a second click (or a second manager) sends nothing again
+        process.with_user(self.manager).action_release_held_events()
+        self.assertEqual(len(process.message_ids.filtered(lambda m: "released" in (m.body or ""))), 1)
+        self.assertEqual(self._events(self.env["stock.picking"].browse(held.res_id), "picking.done"), held, "no second row")
+
+    def test_discard_held_events_keeps_them_unsent(self):
+        process, held = self._failed_with_held_event()
+        with self.assertRaises(AccessError):
+            process.with_user(self.outsider).action_discard_held_events()
+        process.with_user(self.manager).action_discard_held_events()
+        self.assertEqual(held.state, "ignored")
+        self.assertEqual(process.held_count, 0)
+        # a release after a discard sends nothing
+        process.with_user(self.manager).action_release_held_events()
+        self.assertEqual(held.state, "ignored")
+        self.assertTrue(process.message_ids.filtered(lambda m: "discarded 1 held events" in (m.body or "")))
+
+    def test_release_refused_while_compensating(self):
+        order = self._confirmed_order()
+        process = self._process(order)
+        picking = self._to_packed(order)
+        self._signal("shipment.booking_failed", picking, "book-fail", connector=self.carrier)
+        self.assertEqual(process.state, "compensating", "waits for the WMS to confirm the cancel")
+        self.env["hub.event"]._hub_emit("picking.done", picking)
+        self.assertEqual(process.held_count, 1)
+        with self.assertRaises(UserError):
+            process.with_user(self.manager).action_release_held_events()
 
     # ------------------------------------------------------------------
     # SLA timers

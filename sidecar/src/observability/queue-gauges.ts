@@ -19,11 +19,11 @@ export function registerQueueGauges ({ registry }: Metrics, { boss, pool }: { bo
     }
   })
   new Gauge({
-    name: 'hub_outbox_events', help: 'Outbound outbox events per state (dead = dead-letter backlog)', labelNames: ['state'], registers: [registry],
+    name: 'hub_outbox_events', help: 'Outbound outbox events per state (dead = dead-letter backlog; held = kept back by a failed business process until a person releases or discards them)', labelNames: ['state'], registers: [registry],
     async collect () {
       this.reset()
       const { rows } = await pool.query<{ state: string, count: number }>(countByState()).catch(() => ({ rows: [] }))
-      for (const state of ['pending', 'queued', 'delivered', 'dead']) this.set({ state }, rows.find(r => r.state === state)?.count ?? 0)
+      for (const state of ['pending', 'held', 'queued', 'delivered', 'dead']) this.set({ state }, rows.find(r => r.state === state)?.count ?? 0)
     }
   })
 }
