@@ -95,6 +95,8 @@ class HubProcess(models.Model):
                 process.waiting_approval and current and process._hub_card_may_approve(current, user)
             ),
             "exception": process.exception_id.display_name or False,
+            # events kept back after a failure, waiting for a manager to release or discard them
+            "held": process.held_count,
             "steps": steps,
             "legs": [{
                 "id": leg.id,

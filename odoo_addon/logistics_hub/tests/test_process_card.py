@@ -245,6 +245,12 @@ class TestProcessCard(HubCase):
         self.assertEqual(bad["actor"]["kind"], "exception")
         self.assertEqual(bad["actor"]["group"], self.return_flow.notify_group_id.name or self.env.ref("logistics_hub.group_hub_manager").name)
         self.assertEqual([s["state_label"] for s in bad["steps"][:3]], ["Compensated", "Done", "Failed"])
+        self.assertEqual((done["held"], bad["held"]), (0, 0))
+        self.env["hub.event"].create({"event_type": "picking.done", "res_model": "stock.picking", "res_id": picking.id,
+                                      "state": "held", "held_process_id": failed.id})
+        self.order.invalidate_recordset(["hub_process_cards"])
+        self.assertEqual({c["id"]: c["held"] for c in self.order.hub_process_cards}, {completed.id: 0, failed.id: 1},
+                         "the card says what the failed process keeps back")
 
         failed.state = "compensating"
         self.order.invalidate_recordset(["hub_process_cards"])

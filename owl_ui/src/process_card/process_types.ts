@@ -28,6 +28,8 @@ export interface ProcessCard {
   /** about the reader; null in a bus notification (every follower gets the same one) */
   can_approve: boolean | null
   exception: string | false
+  /** outbound events this failed process keeps back until a manager releases or discards them */
+  held: number
   steps: ProcessStep[]
   legs: ProcessLeg[]
 }
