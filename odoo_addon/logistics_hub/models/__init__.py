@@ -20,6 +20,7 @@ from . import hub_dashboard
 from . import ir_websocket
 from . import hub_process_definition
 from . import hub_process
+from . import hub_process_compensation
 from . import hub_process_hold
 from . import stock_picking_short
 from . import hub_process_card

@@ -4,7 +4,7 @@ import psycopg2
 from psycopg2 import errors as pg_errors
 from psycopg2.extras import Json as PsycopgJson
 
-from odoo import _, api, fields, models, tools
+from odoo import Command, _, api, fields, models, tools
 from odoo.sql_db import PoolError
 from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -249,7 +249,8 @@ class HubEvent(models.Model):
         """Open exceptions about this event now wait for its replay (resolved when it is delivered), and
         so does a process step this event was the compensation of."""
         self.ensure_one()
-        self.env["hub.process.step"].sudo().search([("compensation_event_id", "=", self.id)]).compensation_event_id = replay
+        self.env["hub.process.step"].sudo().search([("compensation_event_ids", "in", self.ids)]).compensation_event_ids = [
+            Command.unlink(self.id), Command.link(replay.id)]
         if "hub.exception" not in self.env:
             return
         exceptions = self.env["hub.exception"].sudo().search([

@@ -12,7 +12,7 @@ from odoo.tools import SQL
 from ..hub.envelope import iso_utc, parse_iso_utc
 from ..hub.messages import MessageError, check_batch
 from ..hub.process_signals import (
-    BREACH_POLICY_SELECTION, COMPENSATION_EVENT_TYPES, COMPENSATION_SELECTION, FINISHED_STATES,
+    BREACH_POLICY_SELECTION, COMPENSATION_SELECTION, FINISHED_STATES,
     PROCESS_STATE_SELECTION, SIGNALS, SIGNAL_OUTCOME_SELECTION, SLA_KIND_SELECTION, STEP_STATE_SELECTION,
     parse_signals,
 )
@@ -418,34 +418,8 @@ class HubProcess(models.Model):
             step.write({"state": "pending", "deadline": False})
 
     # ------------------------------------------------------------------
-    # Failure and compensation
+    # Failure (the compensations: hub_process_compensation.py)
     # ------------------------------------------------------------------
-
-    def _hub_fail(self, step, row, why):
-        """``step`` failed for good: undo the done steps, newest first, and open one exception."""
-        self.ensure_one()
-        at = row.occurred_at if row else fields.Datetime.now()
-        step._hub_close_activities(_("Failed"))
-        step.write({"state": "failed", "done_at": at, "done_signal_id": row.id if row else False})
-        self._hub_stop_clocks(_("Process failed"))
-        self.write({"state": "compensating"})
-        self.message_post(body=_("Step “%(step)s” failed (%(why)s): undoing the steps done.", step=step.name, why=why))
-        done = self.step_ids.filtered(lambda s: s.state == "done" and s.compensation != "none")
-        for done_step in done.sorted(lambda s: (s.sequence, s.id), reverse=True):
-            done_step._hub_compensate()
-        self._hub_open_exception(step, why)
-        self._hub_after_compensation()
-
-    def _hub_after_compensation(self):
-        """Once no step is still being undone the process has failed; the exception tells the path."""
-        for process in self:
-            if process.state == "compensating" and not process.step_ids.filtered(lambda s: s.state == "compensating"):
-                process.write({"state": "failed", "ended_at": fields.Datetime.now()})
-                process.message_post(body=_("Process failed: every compensation is settled."))
-            if process.exception_id:
-                process.exception_id.sudo().write({"description": process._hub_path_text()})
-            process._hub_refresh()
-            process._hub_notify_changed()
 
     def _hub_deliveries(self):
         """The pickings this process follows: its order's outgoing ones, or its return."""
@@ -592,9 +566,8 @@ class HubProcessStep(models.Model):
     timer_queued_deadline = fields.Datetime(readonly=True)
     breached_at = fields.Datetime()
     escalation_level = fields.Integer(default=0)
-    # the signal that completed it: its connector gets the compensation event
+    # the signal that completed it (or failed it)
     done_signal_id = fields.Many2one("hub.process.signal", ondelete="set null")
-    compensation_event_id = fields.Many2one("hub.event", ondelete="set null")
 
     # the to-dos this step gave people (approval, escalation): closed when the step ends
     activity_ids = fields.Many2many("mail.activity", "hub_process_step_activity_rel", "step_id", "activity_id",
@@ -755,70 +728,6 @@ class HubProcessStep(models.Model):
             if users:
                 return users
         return self.env["res.users"]
-
-    # ------------------------------------------------------------------
-    # Compensation
-    # ------------------------------------------------------------------
-
-    def _hub_compensate(self):
-        """Undo this done step: in Odoo at once, or by an outbound event to the partner that did it."""
-        self.ensure_one()
-        process = self.process_id
-        what = dict(COMPENSATION_SELECTION)[self.compensation]
-        if self.compensation == "unreserve_stock":
-            pickings = process._hub_deliveries().filtered(lambda p: p.state not in ("done", "cancel"))
-            pickings.sudo().do_unreserve()
-            self.write({"state": "compensated", "compensation_note": _(
-                "%(step)s: %(what)s done in Odoo (%(pickings)s)", step=self.name, what=what,
-                pickings=", ".join(pickings.mapped("name")) or _("nothing reserved"))})
-            return
-        record, connector = self._hub_compensation_target()
-        if not connector or not connector.active:
-            self.write({"state": "compensated", "compensation_note": _(
-                "%(step)s: %(what)s not sent: %(why)s; undo it by hand if needed", step=self.name, what=what,
-                why=_("connector %s is archived", connector.name) if connector else _("no partner took part"))})
-            return
-        event = self.env["hub.event"].sudo().with_context(hub_correlation_id=process.correlation_id)._hub_emit_to(
-            connector, COMPENSATION_EVENT_TYPES[self.compensation], record)
-        self.write({"state": "compensating", "compensation_event_id": event.id, "compensation_note": _(
-            "%(step)s: %(what)s sent to %(connector)s (event %(event)s), waiting for it",
-            step=self.name, what=what, connector=connector.name, event=event.uuid)})
-
-    def _hub_compensation_target(self):
-        """(record, connector) of this step's compensation event: the delivery its completing signal
-        came from (else the order), to that signal's partner (a label: the delivery's carrier)."""
-        process = self.process_id
-        signal = self.done_signal_id
-        record = self.env["stock.picking"]
-        if signal.res_model == "stock.picking":
-            record = record.browse(signal.res_id).exists()
-        record = record or process.sale_order_id or process._hub_root()
-        connector = signal.connector_id
-        if self.compensation == "void_label" and record._name == "stock.picking" and record.hub_carrier_connector_id:
-            connector = record.hub_carrier_connector_id
-        return record, connector
-
-    @api.model
-    def _hub_compensation_settled(self, event, ok):
-        """The result of compensation ``event`` was applied: ``ok`` (sent/acknowledged) -> its step is
-        compensated; not ok (dead) -> it stays compensating and the exception says so. The process
-        fails once no step is left compensating. Returns the steps concerned."""
-        steps = self.sudo().search([("compensation_event_id", "=", event.id), ("state", "=", "compensating")])
-        for step in steps:
-            what = dict(COMPENSATION_SELECTION)[step.compensation]
-            if ok:
-                step.write({"state": "compensated", "compensation_note": _(
-                    "%(step)s: %(what)s confirmed by %(connector)s (event %(event)s)", step=step.name, what=what,
-                    connector=event.connector_id.name, event=event.uuid)})
-            else:
-                step.compensation_note = _(
-                    "%(step)s: %(what)s could not be delivered to %(connector)s (event %(event)s is dead): "
-                    "undo it by hand, then resolve this exception", step=step.name, what=what,
-                    connector=event.connector_id.name, event=event.uuid)
-                if step.process_id.exception_id:
-                    step.process_id.exception_id.sudo().message_post(body=step.compensation_note)
-        steps.process_id._hub_after_compensation()
-        return steps
 
 
 class HubProcessLeg(models.Model):

@@ -316,6 +316,52 @@ class TestProcessEngine(HubCase):
         self.assertEqual(process.state, "failed")
         self.assertTrue(process.ended_at)
 
+    def test_two_deliveries_are_each_undone_where_they_were_done(self):
+        """Two deliveries from two warehouses: the first booked, every carrier refusing the second. Each
+        warehouse gets its cancel, the booked delivery its label void, and the process fails only when
+        all of them are confirmed."""
+        wms2 = self._create_connector("wms-two", "WMS Two", [], kind="wms", adapter="wms")
+        order = self._confirmed_order()
+        first = order.picking_ids
+        second = first.copy()
+        process = self._process(order)
+        self._signal("warehouse.acknowledged", first, "ack-1", connector=self.wms)
+        self._signal("warehouse.acknowledged", second, "ack-2", connector=wms2)
+        self._signal("warehouse.acknowledged", second, "ack-2-again", connector=wms2)
+        self._signal("fulfilment.packed", first, "pack-1", connector=self.wms)
+        self._signal("fulfilment.packed", second, "pack-2", connector=wms2)
+        self._signal("shipment.booked", first, "book-1", connector=self.carrier)
+        self.assertEqual(self._step(process, "booked").state, "active", "the second delivery is not booked")
+        self._signal("shipment.booking_failed", second, "book-fail-2", connector=self.carrier)
+        self.assertEqual(self._states(process), {
+            "confirmed": "done", "ack": "compensating", "packed": "compensated", "booked": "failed",
+            "in_transit": "pending", "delivered": "pending", "invoiced": "pending",
+        })
+        sent = self.env["hub.event"].search([("direction", "=", "out"), ("correlation_id", "=", process.correlation_id),
+                                             ("event_type", "in", ("fulfilment.cancel", "shipment.void"))], order="id")
+        self.assertEqual([(e.event_type, e.connector_id, e.res_id) for e in sent], [
+            ("shipment.void", self.carrier, first.id),
+            ("fulfilment.cancel", self.wms, first.id),
+            ("fulfilment.cancel", wms2, second.id),
+        ], "the label first (newest step), then one cancel per warehouse; nothing for what was never booked")
+        void, cancel_1, cancel_2 = sent
+        self.assertEqual(self._step(process, "booked").compensation_event_ids, void)
+        self.assertEqual(self._step(process, "ack").compensation_event_ids, cancel_1 | cancel_2)
+
+        # the sidecar marks an event delivered, then Odoo applies its result
+        Step = self.env["hub.process.step"]
+        for event in (void, cancel_1):
+            event.state = "delivered"
+            Step._hub_compensation_settled(event, True)
+        self.assertEqual(self._step(process, "ack").state, "compensating", "the second warehouse has not confirmed")
+        self.assertEqual(process.state, "compensating")
+        cancel_2.state = "delivered"
+        Step._hub_compensation_settled(cancel_2, True)
+        self.assertEqual(self._step(process, "ack").state, "compensated")
+        self.assertEqual(self._step(process, "booked").state, "failed", "the failed step still says it failed")
+        self.assertEqual(process.state, "failed")
+        self.assertIn("confirmed by WMS Two", process.exception_id.description)
+
     def test_order_cancelled_and_confirmed_again_runs_a_new_process(self):
         order = self._confirmed_order()
         first = self._process(order)
