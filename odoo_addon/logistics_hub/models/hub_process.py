@@ -195,12 +195,24 @@ class HubProcess(models.Model):
             return []
         if record._name == "account.move":
             if record.move_type == "out_invoice":
-                return list(record.line_ids.sale_line_ids.order_id)
+                # a down payment invoices no delivery: only an invoice of ordered goods counts
+                return list(record.line_ids.sale_line_ids.filtered(lambda line: not line.is_downpayment).order_id)
             if record.move_type == "out_refund":
-                orders = (record | record.reversed_entry_id).line_ids.sale_line_ids.order_id
-                returns = self.search([("res_model", "=", "stock.picking"), ("sale_order_id", "in", orders.ids)])
-                return list(self.env["stock.picking"].browse(returns.mapped("res_id")).exists())
+                return self._hub_refunded_returns(record)
         return []
+
+    @api.model
+    def _hub_refunded_returns(self, refund):
+        """The returns a credit note refunds: the order's returns still waiting for a refund, narrowed
+        to those that brought back a product the credit note credits (two returns of one order, two
+        credit notes: each refunds its own)."""
+        orders = (refund | refund.reversed_entry_id).line_ids.sale_line_ids.order_id
+        waiting = self.search([("res_model", "=", "stock.picking"), ("sale_order_id", "in", orders.ids),
+                               ("state", "=", "running")])
+        returns = self.env["stock.picking"].browse(waiting.mapped("res_id")).exists()
+        credited = refund.invoice_line_ids.product_id
+        matching = returns.filtered(lambda picking: picking.move_ids.product_id & credited)
+        return list(matching or returns)
 
     @api.model
     def _hub_is_return(self, picking):

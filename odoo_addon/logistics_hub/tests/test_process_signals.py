@@ -245,6 +245,19 @@ class TestProcessSignals(ShipmentCase):
         invoice.action_post()
         self.assertEqual(len(self._signals(process, "invoice.posted")), 1)
 
+    def test_down_payment_invoice_is_not_the_invoice(self):
+        order = self._create_order()
+        order.action_confirm()
+        process = self._process(order)
+        wizard = self.env["sale.advance.payment.inv"].with_context(active_model="sale.order", active_ids=order.ids).create({
+            "advance_payment_method": "percentage", "amount": 10})
+        wizard.create_invoices()
+        down_payment = order.invoice_ids
+        down_payment.action_post()
+        self.assertEqual(down_payment.state, "posted")
+        self.assertFalse(self._signals(process, "invoice.posted"), "a down payment invoices no delivery")
+        self.assertNotEqual(self._steps(process)["invoiced"], "done")
+
     def test_delivery_failed_scan_is_signalled(self):
         order, picking = self._packed_and_booked()
         self._book(picking)
@@ -326,6 +339,27 @@ class TestProcessSignals(ShipmentCase):
         refund.action_post()
         self.assertEqual(self._signals(process, "refund.posted").source_uid, f"refund.posted:account.move:{refund.id}")
         self.assertEqual(process.state, "completed")
+
+    def test_each_credit_note_refunds_its_own_return(self):
+        other = self._create_product("HUB-SKU-2", qty=100)
+        order = self._create_order([(self.product, 1), (other, 1)])
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.picked = True
+        picking.button_validate()
+        invoice = self._invoice(order)
+        returns = self.env["stock.picking"]
+        for product in (self.product, other):
+            wizard = self.env["stock.return.picking"].with_context(active_id=picking.id, active_model="stock.picking").create({})
+            for line in wizard.product_return_moves:
+                line.quantity = 1 if line.product_id == product else 0
+            returns |= self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        first, second = (self._process(r, "return_to_refund") for r in returns)
+        credit = invoice._reverse_moves()
+        credit.invoice_line_ids.filtered(lambda line: line.product_id == other).unlink()
+        credit.action_post()
+        self.assertTrue(self._signals(first, "refund.posted"), "the credit note of the first product refunds the first return")
+        self.assertFalse(self._signals(second, "refund.posted"), "and not the return of the other product")
 
     def test_return_of_a_receipt_is_no_customer_return(self):
         receipt_type = self.warehouse.in_type_id
