@@ -630,14 +630,22 @@ class HubProcessStep(models.Model):
         if self.sla_kind == "duration" and self.sla_minutes > 0:
             return start + timedelta(minutes=self.sla_minutes)
         if self.sla_kind == "cutoff":
-            tz = self.env.user.tz or self.env.company.partner_id.tz or "UTC"
-            return next_cutoff(start, self.sla_cutoff, tz)
+            return next_cutoff(start, self.sla_cutoff, self._hub_local_tz())
         return False
 
+    def _hub_local_tz(self):
+        """The time zone of a cut-off: the shipping warehouse's, else its company's. Never the user's
+        whose action happened to start the step (a planner abroad, the sidecar's RPC user)."""
+        order = self.process_id.sale_order_id
+        company = order.company_id or self.env.company
+        return order.warehouse_id.partner_id.tz or company.partner_id.tz or "UTC"
+
     def _hub_ask_approval(self):
-        """A to-do on the process for who decides: the step's escalation user, else the first approver."""
+        """A to-do on the process for who decides: the step's escalation user when that user may decide
+        (a member of the approval group), else the group's first user."""
         process = self.process_id
-        user = self.escalate_user_id or _internal_users(self.approval_group_id)[:1]
+        approvers = _internal_users(self.approval_group_id)
+        user = self.escalate_user_id & approvers or approvers[:1]
         if not user:
             process.message_post(body=_("“%(step)s” waits for an approval, but %(group)s has no user.",
                                         step=self.name, group=self.approval_group_id.display_name))

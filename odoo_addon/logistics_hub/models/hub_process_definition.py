@@ -342,7 +342,7 @@ class HubProcessDefinitionStep(models.Model):
                                 help="Duration: minutes from the step's start. Daily cut-off time: the next "
                                 "time of day after the step's start, e.g. a carrier's last pick-up.")
     sla_minutes = fields.Integer(string="Minutes Allowed")
-    sla_cutoff = fields.Float(string="Cut-off Time", help="Hour of the day (company time zone), e.g. 16.5 for 16:30.")
+    sla_cutoff = fields.Float(string="Cut-off Time", help="Hour of the day in the shipping warehouse's time zone (else the company's), e.g. 16.5 for 16:30.")
     breach_policy = fields.Selection(BREACH_POLICY_SELECTION, string="When Late", required=True, default="escalate")
     escalate_user_id = fields.Many2one("res.users", string="Escalate To",
                                        help="Told first when the step is late (and asked to decide an approval).")

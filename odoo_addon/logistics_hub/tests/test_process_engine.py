@@ -101,7 +101,7 @@ class TestProcessEngine(HubCase):
     # ------------------------------------------------------------------
 
     def test_start_and_linear_advancement(self):
-        self.env.user.tz = "Europe/Amsterdam"
+        self.warehouse.partner_id.tz = "Europe/Amsterdam"
         order = self._confirmed_order()
         process = self._process(order)
         self.assertEqual(len(process), 1, "one process per document and definition")
@@ -124,7 +124,7 @@ class TestProcessEngine(HubCase):
         packed = self._step(process, "packed")
         self.assertEqual(packed.state, "active")
         local = pytz.utc.localize(packed.deadline).astimezone(pytz.timezone("Europe/Amsterdam"))
-        self.assertEqual((local.hour, local.minute), (16, 0), "the cut-off is 16:00 in the user's time zone")
+        self.assertEqual((local.hour, local.minute), (16, 0), "the cut-off is 16:00 in the warehouse's time zone")
         self.assertGreater(packed.deadline, packed.started_at)
         self.assertLessEqual(packed.deadline, packed.started_at + timedelta(days=1))
 
@@ -251,6 +251,20 @@ class TestProcessEngine(HubCase):
         self.assertEqual(grants.source_uid, f"approval:{decide.id}")
         # a replay of the same decision (a double click racing the first) is the same occurrence
         self.assertFalse(process._hub_log_signal("approval.granted", order, f"approval:{decide.id}", None, None, {}))
+
+    def test_approval_to_do_only_for_who_may_decide(self):
+        decide_step = self.gate.step_ids.filtered(lambda s: s.code == "decide")
+        decide_step.escalate_user_id = self.outsider
+        order = self._confirmed_order()
+        process = self._process(order, self.gate)
+        self._signal("warehouse.acknowledged", order.picking_ids, "wms-ack-1", connector=self.wms)
+        self.assertEqual(process.activity_ids.user_id, self.approver, "the escalation user may not approve: an approver is asked")
+        self.approver.groups_id = [Command.unlink(self.approvers.id)]
+        self.outsider.groups_id = [Command.link(self.approvers.id)]
+        order = self._confirmed_order()
+        process = self._process(order, self.gate)
+        self._signal("warehouse.acknowledged", order.picking_ids, "wms-ack-2", connector=self.wms)
+        self.assertEqual(process.activity_ids.user_id, self.outsider, "an escalation user who may approve is asked")
 
     def test_reject_compensates(self):
         order = self._confirmed_order()
@@ -567,6 +581,15 @@ class TestProcessEngine(HubCase):
         self.assertEqual(next_cutoff(datetime(2026, 3, 28, 16, 0), 16.0, "UTC"), datetime(2026, 3, 29, 16, 0),
                          "a deadline reached exactly is past: the next one is tomorrow's")
         self.assertEqual(next_cutoff(datetime(2026, 3, 28, 8, 0), 16.0, "Not/AZone"), datetime(2026, 3, 28, 16, 0))
+
+    def test_cutoff_uses_the_warehouse_time_zone_not_the_user_s(self):
+        self.warehouse.partner_id.tz = "Asia/Tokyo"
+        self.env.user.tz = "America/New_York"
+        order = self._confirmed_order()
+        packed = self._step(self._process(order), "packed")
+        self.assertEqual(packed._hub_local_tz(), "Asia/Tokyo")
+        start = datetime(2026, 3, 28, 1, 0)  # 10:00 in Tokyo
+        self.assertEqual(packed._hub_deadline_after(start), datetime(2026, 3, 28, 7, 0), "16:00 in Tokyo")
 
     def test_views_offer_filters_and_decisions(self):
         hub_user = new_test_user(self.env, "hub_process_viewer", groups="base.group_user,logistics_hub.group_hub_user")
