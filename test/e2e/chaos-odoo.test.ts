@@ -477,6 +477,8 @@ interface Findings {
   /** callbacks never accepted although retried, or refused with a 4xx */
   neverAccepted: string[]
   appliedCount: number
+  /** applied callbacks not in their order's process log exactly once (hub_process_signal) */
+  processNotOnce: string[]
   stuckEvents: string[]
   stuckSyncStates: string[]
 }
@@ -515,6 +517,13 @@ async function findings (w: World): Promise<Findings> {
     const n = notes.filter(n => n.res_id === c.pickingId && n.body.includes(`${STAGE_TYPE[c.stage]} from`) && n.body.includes(`(reference ${c.fulfilmentId})`)).length
     if (row && n !== 1) notOnce.push(`${label}: ${n} chatter notes on the picking`)
   }
+  // each applied stage is a process milestone, logged once under the connector's message id
+  const applied = accepted.filter(c => inboundById.get(c.id)?.state === 'applied')
+  const { rows: logged } = await w.db.query<{ uid: string, n: number, outcomes: string }>(
+    `SELECT c.uid, count(s.id)::int AS n, string_agg(s.outcome, ',') AS outcomes
+       FROM unnest($1::varchar[]) AS c(uid) LEFT JOIN hub_process_signal s ON s.source_uid = c.uid GROUP BY c.uid`,
+    [applied.map(c => `${WMS_CODE}:${c.id}`)])
+  const processNotOnce = logged.filter(r => r.n !== 1).map(r => `${r.uid}: ${r.n} process signal rows (${r.outcomes ?? 'none'})`)
   const neverAccepted = callbacks.filter(c => !c.accepted && w.sender.pending === 0).map(c => `${c.stage} ${c.id} picking ${c.pickingId}: ${c.refused ? `refused ${c.refused}` : 'no 2xx'} (answers ${c.answers.join(',')})`)
   const stuckEvents = events.filter(e => e.state === 'pending' || e.state === 'queued').map(describe)
   const { rows: stuckStates } = await w.db.query(
@@ -525,7 +534,7 @@ async function findings (w: World): Promise<Findings> {
   const stuckSyncStates = stuckStates.map(s => `sync state ${s.id} ${s.res_model}/${s.res_id} is ${s.status} but event #${s.event_id} ${s.uuid} is ${s.event_state}`)
   return {
     events, undelivered, strangers, missingOutbox, outOfOrder, accepted, unapplied, notOnce, neverAccepted,
-    appliedCount: accepted.filter(c => inboundById.has(c.id)).length, stuckEvents, stuckSyncStates
+    appliedCount: accepted.filter(c => inboundById.has(c.id)).length, processNotOnce, stuckEvents, stuckSyncStates
   }
 }
 
@@ -703,6 +712,11 @@ describe('chaos against real Odoo: nothing lost, nothing applied twice', { skip:
     assert.deepEqual(f.unapplied, [], `${f.unapplied.length} of ${f.accepted.length} callbacks were answered 2xx but never applied in Odoo (lost):\n  ${listed(f.unapplied)}\n${traces(w, idsIn(f.unapplied))}`)
     assert.deepEqual(f.notOnce, [], `callbacks whose effect on the picking is not there exactly once (duplicated or missing):\n  ${listed(f.notOnce)}\n${traces(w, idsIn(f.notOnce))}`)
     assert.deepEqual(f.neverAccepted, [], `callbacks the sidecar never accepted although the partner kept retrying:\n  ${listed(f.neverAccepted)}\n${traces(w, idsIn(f.neverAccepted))}`)
+  })
+
+  it('every applied callback advanced its order\'s business process exactly once', () => {
+    const f = need()
+    assert.deepEqual(f.processNotOnce, [], `callbacks applied in Odoo but not in the order's process log exactly once:\n  ${listed(f.processNotOnce)}\n${traces(w, idsIn(f.processNotOnce))}`)
   })
 
   it('nothing left behind: no outbound event pending/queued, no sync state behind its closed event', () => {
