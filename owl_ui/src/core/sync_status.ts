@@ -62,6 +62,7 @@ export function syncChannel (model: string, id: number): string {
 
 const STATUS_LABELS: Record<string, () => string> = {
   pending: () => _t('Pending'),
+  held: () => _t('Held'),
   sent: () => _t('Sent'),
   acknowledged: () => _t('Acknowledged'),
   failed: () => _t('Failed'),
@@ -76,6 +77,8 @@ const STATUS_LABELS: Record<string, () => string> = {
 const STATUS_COLORS: Record<string, string> = {
   pending: 'secondary',
   queued: 'secondary',
+  // held back by a failed business process until a manager releases or discards it
+  held: 'warning',
   sent: 'info',
   acknowledged: 'success',
   delivered: 'success',

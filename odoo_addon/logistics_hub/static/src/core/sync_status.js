@@ -10,6 +10,7 @@ function syncChannel(model, id) {
 }
 const STATUS_LABELS = {
   pending: () => _t("Pending"),
+  held: () => _t("Held"),
   sent: () => _t("Sent"),
   acknowledged: () => _t("Acknowledged"),
   failed: () => _t("Failed"),
@@ -22,6 +23,8 @@ const STATUS_LABELS = {
 const STATUS_COLORS = {
   pending: "secondary",
   queued: "secondary",
+  // held back by a failed business process until a manager releases or discards it
+  held: "warning",
   sent: "info",
   acknowledged: "success",
   delivered: "success",
