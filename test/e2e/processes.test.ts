@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { openSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
@@ -11,6 +16,31 @@ import { startSidecar } from '../support/sidecar.ts'
 import { waitFor } from '../support/wait.ts'
 
 const spec = odooSpec()
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+const freePort = () => new Promise<number>(resolve => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
+})
+
+/** A sidecar as its own OS process (so it can be SIGKILLed), healthy on `port`. */
+async function sidecarProcess (port: number, env: Record<string, string>, logFile: string): Promise<ChildProcess> {
+  const log = openSync(logFile, 'a')
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'sidecar/src/main.ts')], {
+    cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', log, log]
+  })
+  await waitFor(`sidecar process on port ${port}`, async () => {
+    if (child.exitCode !== null) throw new Error(`sidecar process exited (${child.exitCode}); see ${logFile}`)
+    return await fetch(`http://127.0.0.1:${port}/healthz`).then(r => r.ok, () => false)
+  }, 60_000, 200)
+  return child
+}
+
+async function kill (child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.kill(signal)
+  await exited
+}
 
 type Row = Record<string, any>
 
@@ -43,12 +73,20 @@ describe('business processes, end to end in real Odoo', { skip: spec ? false : '
     return id
   }
 
+  const sidecarEnv = () => ({ ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1', HUB_PROCESS_TIMER_POLL_MS: '200' })
+  /** partners call back the sidecar at `url` */
+  const callbacksTo = (url: string) => {
+    wms.configure({ callbackUrl: `${url}/hooks/p-wms` })
+    parcelfast.configure({ callbackUrl: `${url}/hooks/p-parcelfast` })
+    swiftpost.configure({ callbackUrl: `${url}/hooks/p-swiftpost` })
+  }
+
   before(async () => {
     odoo = new OdooServer(spec!, process.env.HUB_E2E_WORK!)
     await odoo.start()
     rpc = odoo.client()
     db = new pg.Pool({ connectionString: spec!.dbUrl, max: 2 })
-    sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1', HUB_PROCESS_TIMER_POLL_MS: '200' })
+    sidecar = await startSidecar(spec!.dbUrl, sidecarEnv())
     await archiveAllConnectors(rpc)
 
     wmsId = await connector({ name: 'WMS', code: 'p-wms', kind: 'wms', adapter: 'wms', base_url: await wms.start(), secret: secrets.wms }, ['picking.ready'])
@@ -56,9 +94,7 @@ describe('business processes, end to end in real Odoo', { skip: spec ? false : '
     await connector({ name: 'ParcelFast', code: 'p-parcelfast', kind: 'carrier', adapter: 'parcelfast', base_url: await parcelfast.start(), secret: secrets.parcelfast }, [])
     await connector({ name: 'SwiftPost', code: 'p-swiftpost', kind: 'carrier', adapter: 'swiftpost', base_url: await swiftpost.start(), secret: secrets.swiftpost }, [])
     await connector({ name: 'Customer portal', code: 'p-portal', kind: 'portal', adapter: 'webhook', base_url: await portal.start(), secret: secrets.portal }, ['shipment.delivered'])
-    wms.configure({ callbackUrl: `${sidecar.url}/hooks/p-wms` })
-    parcelfast.configure({ callbackUrl: `${sidecar.url}/hooks/p-parcelfast` })
-    swiftpost.configure({ callbackUrl: `${sidecar.url}/hooks/p-swiftpost` })
+    callbacksTo(sidecar.url)
 
     productId = await rpc.executeKw<number>('product.product', 'create', [{ name: 'Process Crate', default_code: 'P-CRATE', type: 'consu', is_storable: true, weight: 2, invoice_policy: 'delivery' }])
     const [warehouse] = await rpc.executeKw<Array<{ lot_stock_id: [number, string] }>>('stock.warehouse', 'search_read', [[]], { fields: ['lot_stock_id'], limit: 1 })
@@ -215,5 +251,92 @@ describe('business processes, end to end in real Odoo', { skip: spec ? false : '
     assert.equal(steps.refunded!.state, 'active')
     const approvals = await rpc.executeKw<number>('hub.process.signal', 'search_count', [[['process_id', '=', ret.id], ['signal', '=', 'approval.granted']]])
     assert.equal(approvals, 1)
+  })
+
+  it('compensation exactly once when killed mid-way: the sidecar dies after the partners undid, before it heard back', { timeout: 240_000 }, async () => {
+    // This test needs a sidecar it can SIGKILL: an OS process instead of the in-process one, on a fixed
+    // port the partners call back; the in-process sidecar is back for later tests.
+    await sidecar.stop()
+    const port = await freePort()
+    const env = {
+      ...sidecarEnv(),
+      DATABASE_URL: spec!.dbUrl,
+      LOG_LEVEL: process.env.HUB_TEST_LOG_LEVEL ?? 'info',
+      HUB_RELAY_POLL_MS: '250',
+      HUB_WORKER_POLL_SECONDS: '0.5',
+      // a job held by the killed process comes back after max(this, connector timeout x 3) = 15 s,
+      // found by pg-boss maintenance every second
+      HUB_DELIVERY_EXPIRE_SECONDS: '5',
+      HUB_BOSS_MAINTENANCE_SECONDS: '1'
+    }
+    const logFile = join(process.env.HUB_E2E_WORK!, 'process-compensation-sidecar.log')
+    let child = await sidecarProcess(port, env, logFile)
+    callbacksTo(`http://127.0.0.1:${port}`)
+    try {
+      const { orderId, pickingId } = await confirmOrder(1)
+      const started = await waitFor('process started', async () => await processOf(orderId), 30_000, 250)
+      const booked = await waitFor('label booked', async () => { const [p] = await rpc.executeKw<Row[]>('stock.picking', 'read', [[pickingId], ['hub_tracking_number', 'hub_carrier_connector_id']]); return p!.hub_tracking_number ? p : null }, 60_000, 250)
+      await waitFor('in transit awaited', async () => (await stateOf(started.id)).in_transit === 'active', 30_000, 250)
+      const carrier = booked.hub_carrier_connector_id[1] === 'SwiftPost' ? swiftpost : parcelfast
+      const tracking = booked.hub_tracking_number as string
+      const fulfilment = [...wms.fulfilments.values()].find(f => f.request.client_reference === `stock.picking/${pickingId}`)!
+      assert.ok(fulfilment, 'the WMS has the fulfilment')
+      assert.equal(fulfilment.stages.includes('SHIPPED'), false, 'not shipped: it can still be cancelled')
+
+      // Both partners undo at once but answer 4 s later (the connectors wait 5 s): the kill lands after
+      // the effects and before the sidecar recorded them.
+      wms.configure({ cancelAnswerDelayMs: 4000 })
+      carrier.configure({ voidAnswerDelayMs: 4000 })
+      // Plays a definition whose "in transit" step compensates when missed: nobody picked the parcel up
+      // in time. Time passes: the deadline is now, the sidecar's timer fails the process.
+      await db.query("UPDATE hub_process_step SET breach_policy = 'compensate', deadline = (now() AT TIME ZONE 'UTC') - interval '1 second' WHERE process_id = $1 AND code = 'in_transit'", [started.id])
+
+      const cancelled = () => wms.cancellations.filter(c => c.fulfilment_id === fulfilment.fulfilment_id)
+      const voided = () => carrier.voids.filter(v => v.tracking === tracking)
+      await waitFor('both partners undid their part', () => cancelled().length > 0 && voided().length > 0, 60_000, 20)
+      await kill(child, 'SIGKILL')
+      wms.configure({ cancelAnswerDelayMs: 0 })
+      carrier.configure({ voidAnswerDelayMs: 0 })
+      // mid-way: Odoo still waits for both compensations
+      const midway = await stateOf(started.id)
+      assert.equal((await processOf(orderId))!.state, 'compensating')
+      assert.deepEqual([midway.in_transit, midway.carrier_booked, midway.packed, midway.warehouse_acknowledged], ['failed', 'compensating', 'compensated', 'compensating'])
+
+      child = await sidecarProcess(port, env, logFile)
+      const failed = await waitFor('process failed after the restart', async () => { const p = await processOf(orderId); return p?.state === 'failed' ? p : null }, 90_000, 250)
+
+      // at the partners: the new sidecar sent the same requests again (their answers were lost), and
+      // each partner took effect once
+      assert.equal(cancelled().length, 1, 'the WMS cancelled the fulfilment once')
+      assert.equal(voided().length, 1, 'the carrier voided the label once')
+      assert.ok(wms.duplicateCancellations.some(d => d.cause === 'repeated_request' && d.fulfilment_ids.includes(fulfilment.fulfilment_id)), 'the cancellation was sent again after the restart')
+      assert.ok(carrier.duplicateVoids.some(d => d.tracking === tracking && d.cause === 'repeated_request'), 'the void was sent again after the restart')
+
+      // in Odoo: failed at "in transit", everything done before it undone, newest first
+      const steps = await rpc.executeKw<Row[]>('hub.process.step', 'search_read', [[['process_id', '=', started.id]]], { fields: ['code', 'state', 'compensation_event_id'] })
+      const by = Object.fromEntries(steps.map(st => [st.code, st]))
+      assert.deepEqual(steps.map(st => `${st.code}:${st.state}`), [
+        'confirmed:done', 'warehouse_acknowledged:compensated', 'packed:compensated', 'carrier_booked:compensated',
+        'in_transit:failed', 'delivered:pending', 'invoiced:pending'
+      ])
+      assert.ok(by.carrier_booked!.compensation_event_id[0] < by.warehouse_acknowledged!.compensation_event_id[0], 'the label is voided before the fulfilment is cancelled')
+      const events = await rpc.executeKw<Row[]>('hub.event', 'read', [[by.carrier_booked!.compensation_event_id[0], by.warehouse_acknowledged!.compensation_event_id[0]], ['event_type', 'state']])
+      assert.deepEqual(events.map(e => e.event_type), ['shipment.void', 'fulfilment.cancel'])
+      const compensations = await rpc.executeKw<number>('hub.event', 'search_count', [[['correlation_id', '=', (await rpc.executeKw<Row[]>('hub.process', 'read', [[started.id], ['correlation_id']]))[0]!.correlation_id], ['event_type', 'in', ['shipment.void', 'fulfilment.cancel']]]])
+      assert.equal(compensations, 2, 'each compensation emitted once, not again after the restart')
+
+      const exceptions = await rpc.executeKw<Row[]>('hub.exception', 'search_read', [[['reason', '=', 'process_failed'], ['res_model', '=', 'sale.order'], ['res_id', '=', orderId]]], { fields: ['id', 'description'] })
+      assert.equal(exceptions.length, 1, 'one process_failed exception')
+      assert.equal(exceptions[0]!.id, failed.exception_id[0])
+      const path = exceptions[0]!.description as string
+      assert.ok(path.indexOf('Carrier booked:') < path.indexOf('Warehouse acknowledged:') && path.indexOf('Warehouse acknowledged:') > 0, `the path lists the compensations newest first:\n${path}`)
+    } finally {
+      wms.configure({ cancelAnswerDelayMs: 0 })
+      parcelfast.configure({ voidAnswerDelayMs: 0 })
+      swiftpost.configure({ voidAnswerDelayMs: 0 })
+      await kill(child, 'SIGTERM')
+      sidecar = await startSidecar(spec!.dbUrl, sidecarEnv())
+      callbacksTo(sidecar.url)
+    }
   })
 })

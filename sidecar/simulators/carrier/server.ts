@@ -24,6 +24,8 @@ export interface CarrierSimulatorOptions {
    * plays a carrier that reports late or runs behind, a positive one a carrier clock running ahead.
    */
   clockOffsetMs?: number
+  /** a void takes effect at once but is answered this much later: the caller may die before it hears back */
+  voidAnswerDelayMs?: number
 }
 
 export class CarrierSimulator {
@@ -147,7 +149,9 @@ export class CarrierSimulator {
     if (moved.length) return answer(409, { error: `${tracking} is ${moved.at(-1)} and can no longer be voided`, code: this.dialect.voidRefusal })
     s.voided_at = new Date(Date.now() + (this.options.clockOffsetMs ?? 0)).toISOString()
     this.voids.push({ tracking, idempotency_key: key })
-    answer(200, this.dialect.voidAnswer(s))
+    const delay = this.options.voidAnswerDelayMs ?? 0
+    if (delay > 0) setTimeout(() => answer(200, this.dialect.voidAnswer(s)), delay)
+    else answer(200, this.dialect.voidAnswer(s))
   }
 
   async #sendWebhook (tracking: string, body: unknown): Promise<void> {

@@ -23,6 +23,8 @@ export interface WmsSimulatorOptions {
   /** confirm PICKED then PACKED on its own after each accepted fulfilment */
   autoConfirm?: boolean
   confirmDelayMs?: number
+  /** a cancellation takes effect at once but is answered this much later: the caller may die before it hears back */
+  cancelAnswerDelayMs?: number
 }
 
 export type Stage = 'PICKED' | 'PACKED' | 'SHIPPED'
@@ -190,6 +192,7 @@ export class WmsSimulator {
       this.duplicateCancellations.push({ request_id: requestId, fulfilment_ids: result.already_cancelled, cause: 'already_cancelled' })
     }
     this.#cancelAnswers.set(requestId, result)
+    if (this.options.cancelAnswerDelayMs) await sleep(this.options.cancelAnswerDelayMs)
     answer(200, result)
   }
 
