@@ -198,5 +198,15 @@ describe('process card in real Odoo (Playwright, Chromium)', { skip: spec ? fals
     await page.locator('.o_list_view .o_data_row').first().waitFor({ timeout: 15_000 })
     assert.ok(await page.locator('.o_list_view .o_data_row').count() >= 2)
     await shot('27-processes-list')
+
+    // The kanban: one column per current step (the action's default grouping), as a user switches to it.
+    await page.locator('.o_control_panel .o_switch_view.o_kanban').click()
+    await page.locator('.o_kanban_view .o_kanban_group').first().waitFor({ timeout: 15_000 })
+    const columns = await page.locator('.o_kanban_view .o_kanban_group .o_column_title').allTextContents()
+    assert.ok(columns.some(c => /Carrier booked/.test(c)), `a column for the order's current step (columns: ${columns.join(', ')})`)
+    const carrierColumn = page.locator('.o_kanban_view .o_kanban_group').filter({ has: page.locator('.o_column_title', { hasText: 'Carrier booked' }) })
+    const order = (await rpc.executeKw<Row[]>('sale.order', 'read', [[orderId], ['name']]))[0]!.name as string
+    assert.ok(await carrierColumn.locator('.o_kanban_record').filter({ hasText: order }).count() >= 1, 'the order\'s process is a card in it')
+    await shot('28-processes-kanban')
   }))
 })
