@@ -8,6 +8,7 @@ import { benchBacklog } from './backlog.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInbound } from './inbound.ts'
 import { benchOutbox } from './outbox.ts'
+import { benchProcessSteps } from './process-steps.ts'
 import { benchProcessTimers } from './process-timers.ts'
 import { benchRecovery } from './recovery.ts'
 
@@ -45,6 +46,7 @@ try {
   if (!only.length || only.includes('inbound')) await benchInbound(await database('bench_inbound'))
   if (!only.length || only.includes('timers')) await benchProcessTimers(await database('bench_timers'))
   if (!only.length || only.includes('gateway')) await benchGateway()
+  if (!only.length || only.includes('steps')) await benchProcessSteps(`postgresql://postgres:postgres@127.0.0.1:${port}/postgres`)
   if (!only.length || only.includes('odoo')) {
     const odoo = await import('./odoo-overhead.ts')
     await odoo.benchOdooOverhead()
