@@ -34,6 +34,8 @@
         "views/res_config_settings_views.xml",
         "views/res_config_settings_short_views.xml",
         "data/hub_short_shipment_mail.xml",
+        "data/hub_billing_data.xml",
+        "views/hub_billing_views.xml",
         "views/logistics_hub_menus.xml",
     ],
     # Built from owl_ui/ (npm run build:ui); committed, so Odoo needs no build step.

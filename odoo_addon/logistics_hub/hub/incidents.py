@@ -17,6 +17,7 @@ EXCEPTION_REASONS = (
     "unknown_status",
     "process_failed",
     "short_shipment",
+    "not_rated",
     "other",
 )
 

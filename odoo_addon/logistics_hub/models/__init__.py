@@ -28,3 +28,7 @@ from . import hub_connector_short
 from . import res_company_short
 from . import res_config_settings_short
 from . import stock_return_picking
+from . import hub_rate_card
+from . import hub_charge
+from . import hub_charge_invoice
+from . import stock_picking_billing

@@ -29,6 +29,7 @@ REASON_SELECTION = [
     ("unknown_status", "Unknown partner status"),
     ("process_failed", "Business process failed"),
     ("short_shipment", "Shipped short"),
+    ("not_rated", "Shipment not rated"),
     ("unacknowledged", "Never acknowledged by partner"),
     ("no_carrier_scan", "No carrier scan"),
     ("not_invoiced", "Delivered, not invoiced"),
@@ -315,6 +316,14 @@ class HubException(models.Model):
             if not record or not connector:
                 outcomes.append({"index": index, "outcome": "unknown_record"})
                 continue
+            description = item.get("description")
+            if item["reason"] == "not_invoiced" and record._name == "stock.picking":
+                # the repair: charges the delivery is missing, invoiced under the customer's policy, once
+                charges = self.env["hub.charge"]._hub_charge_delivery(record)
+                if charges:
+                    self.env["hub.charge"]._hub_invoice_by_policy(record)
+                    description = _("%(description)s; %(count)s missing charge(s) recomputed from the rate card",
+                                    description=description or "", count=len(charges))
             # Outbound only: a partner's inbound message may carry the same id (unique per connector).
             event = self.env["hub.event"].search(
                 [("uuid", "=", item.get("event_uuid")), ("direction", "=", "out")], limit=1) \
@@ -322,7 +331,7 @@ class HubException(models.Model):
             exception = self._hub_raise(
                 item["reason"], record, connector,
                 occurrence_key=f"drift:{item['reason']}:{fields.Date.context_today(self)}",
-                description=item.get("description"), event=event or None,
+                description=description, event=event or None,
                 correlation_id=item.get("correlation_id"),
             )
             outcomes.append({"index": index, "outcome": "reported", "exception": exception.name})

@@ -440,6 +440,7 @@ class StockPicking(models.Model):
             for tracking_event in stored:
                 self._hub_raise_tracking_exception(connector, tracking_event, correlation_id)
         self._hub_tracking_process_signals(connector, stored)
+        self._hub_bill_tracking(stored)
         return len(stored)
 
     def _hub_tracking_process_signals(self, connector, stored):

@@ -28,3 +28,4 @@ from . import test_process_engine
 from . import test_process_signals
 from . import test_short_pick
 from . import test_process_card
+from . import test_billing

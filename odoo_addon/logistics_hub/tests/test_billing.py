@@ -1,0 +1,358 @@
+import random
+from datetime import date
+
+from odoo import fields
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from ..hub.rating import Lane, bracket_problems, rate
+from .common import ShipmentCase
+
+POD = {"signed_by": "J. Jansen", "signature_ref": "sig://1", "photo_ref": None}
+
+
+@tagged("post_install", "-at_install")
+class TestRating(ShipmentCase):
+    """hub/rating.py: table-driven cases and properties over generated cards."""
+
+    LANES = [
+        Lane("NL 0-5", "NL", "", "", 0, 5, 5.0, 0.5),
+        Lane("NL 5-20", "NL", "", "", 5, 20, 6.0, 0.4),
+        Lane("BE 1000-1999 0-20", "BE", "1000", "1999", 0, 20, 9.0, 0.6),
+    ]
+
+    def _rate(self, country, zip_code, weight, volume=0.0, minimum=0.0, remote=(), remote_fee=0.0, fuel=0.0):
+        return rate(self.LANES, country, zip_code, weight, volume, 5000, minimum, remote, remote_fee, fuel)
+
+    def test_table(self):
+        cases = [
+            # (what, args, kwargs, expected transport, remote, fuel, billable)
+            ("actual weight, second bracket", ("NL", "3011", 7.5), {}, 9.0, 0.0, 0.0, 7.5),
+            ("a bracket's upper bound is in it", ("NL", "3011", 5.0), {}, 7.5, 0.0, 0.0, 5.0),
+            ("dimensional weight wins (60,000 cm³ / 5000 = 12 kg)", ("NL", "3011", 7.5, 60_000), {}, 10.8, 0.0, 0.0, 12.0),
+            ("minimum charge", ("NL", "3011", 1.0), {"minimum": 8.0}, 8.0, 0.0, 0.0, 1.0),
+            ("remote area, then fuel on transport + remote", ("NL", "9999 XX", 7.5),
+             {"remote": [("NL", "9900", "9999")], "remote_fee": 2.5, "fuel": 10.0}, 9.0, 2.5, 1.15, 7.5),
+            ("postcode range compared on its length", ("BE", "1050", 10.0), {}, 15.0, 0.0, 0.0, 10.0),
+            ("zero kg takes the first bracket", ("NL", "3011", 0.0), {}, 5.0, 0.0, 0.0, 0.0),
+        ]
+        for what, args, kwargs, transport, remote, fuel, billable in cases:
+            with self.subTest(what):
+                rated = self._rate(*args, **kwargs)
+                self.assertAlmostEqual(rated.transport, transport)
+                self.assertAlmostEqual(rated.remote, remote)
+                self.assertAlmostEqual(rated.fuel, fuel)
+                self.assertAlmostEqual(rated.billable_weight, billable)
+        for what, args in (("above the last bracket", ("NL", "3011", 20.5)), ("postcode out of range", ("BE", "2000", 3)),
+                           ("no lane for the country", ("DE", "10115", 3))):
+            with self.subTest(what):
+                self.assertIsNone(self._rate(*args), "no lane: not rated, never a zero price")
+
+    def _random_card(self, rnd):
+        """A card bracket_problems accepts: contiguous brackets from 0 kg, each starting no cheaper than
+        the one before ends."""
+        lanes, bound, price_end = [], 0.0, 0.0
+        for i in range(rnd.randint(1, 5)):
+            top = bound + rnd.choice([0.5, 1, 2.5, 5, 10, 30])
+            per_kg = rnd.choice([0.0, 0.1, 0.35, 1.2])
+            base = max(0.0, price_end - per_kg * bound + rnd.choice([0.0, 0.5, 3.0]))
+            lanes.append(Lane(f"L{i}", "NL", "", "", bound, top, base, per_kg))
+            price_end, bound = base + per_kg * top, top
+        return lanes
+
+    def test_properties_over_generated_cards(self):
+        rnd = random.Random(20261202)
+        for case in range(300):
+            lanes = self._random_card(rnd)
+            self.assertEqual(bracket_problems(lanes), [], f"case {case}: generated cards are valid")
+            minimum = rnd.choice([0.0, 4.0, 25.0])
+            fuel = rnd.choice([0.0, 7.5, 12.0])
+            remote = [("NL", "9000", "9999")]
+            zip_code = rnd.choice(["3011", "9501"])
+            top = lanes[-1].weight_to
+            weights = sorted(rnd.uniform(0, top) for _ in range(12))
+            volume = rnd.choice([0.0, 20_000.0])
+            prices, previous = [], None
+            for weight in weights:
+                rated = rate(lanes, "NL", zip_code, weight, volume, 5000, minimum, remote, 2.0, fuel)
+                if rated is None:
+                    # only when the dimensional weight is above the card
+                    self.assertGreater(volume / 5000, top, f"case {case}: {weight} kg rated")
+                    continue
+                total = rated.transport + rated.remote + rated.fuel
+                with self.subTest(case=case, weight=weight):
+                    self.assertEqual(rated.billable_weight, max(weight, volume / 5000))
+                    self.assertGreaterEqual(rated.transport, minimum - 1e-9, "the minimum applies")
+                    self.assertAlmostEqual(rated.fuel, (rated.transport + rated.remote) * fuel / 100)
+                    self.assertEqual(rated.remote, 2.0 if zip_code == "9501" else 0.0)
+                    if previous is not None:
+                        self.assertGreaterEqual(total, previous - 1e-9, "a heavier shipment never costs less")
+                previous = total
+                prices.append(total)
+
+    def test_bracket_problems_name_the_lines(self):
+        problems = bracket_problems([
+            Lane("A", "NL", "", "", 0, 10, 5, 0.5),
+            Lane("B", "NL", "", "", 8, 20, 12, 0.5),        # overlaps A
+            Lane("C", "DE", "", "", 0, 5, 5, 0.5),
+            Lane("D", "DE", "", "", 6, 10, 8, 0.5),         # gap after C
+            Lane("E", "FR", "", "", 2, 5, 5, 0.5),          # does not start at 0
+            Lane("F", "BE", "", "", 0, 5, 10, 1),
+            Lane("G", "BE", "", "", 5, 10, 3, 1),           # cheaper than F ends
+            Lane("H", "NL", "3000", "3999", 15, 30, 1, 1),  # overlaps B inside NL's range
+        ])
+        text = "\n".join(problems)
+        for expected in ("A and B overlap", "C and D leave a gap", "E: the first bracket", "G starts cheaper than F",
+                         "B and H overlap"):
+            self.assertIn(expected, text)
+
+
+@tagged("post_install", "-at_install")
+class TestBilling(ShipmentCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product.weight = 2.5
+        cls.tms = cls._create_connector("tms-fleet", "Fleet", [], kind="tms", adapter="tms")
+        cls.env["hub.fuel.index"].create([{"date_from": "2026-10-01", "percent": 5.0},
+                                          {"date_from": "2026-11-01", "percent": 10.0}])
+        cls.card = cls.env["hub.rate.card"].create({
+            "name": "Hub Customer 2026",
+            "partner_id": cls.customer.id,
+            "date_from": "2026-01-01",
+            "minimum_charge": 8.0,
+            "detention_free_minutes": 60,
+            "detention_hourly_rate": 40.0,
+            "redelivery_fee": 12.0,
+            "return_fee": 15.0,
+            "remote_area_fee": 3.0,
+            "remote_area_ids": [fields.Command.create({"country_id": cls.env.ref("base.nl").id,
+                                                       "zip_from": "9000", "zip_to": "9999"})],
+            "line_ids": [
+                fields.Command.create({"country_id": cls.env.ref("base.nl").id, "weight_from": 0, "weight_to": 5,
+                                       "base_price": 5.0, "price_per_kg": 0.5}),
+                fields.Command.create({"country_id": cls.env.ref("base.nl").id, "weight_from": 5, "weight_to": 50,
+                                       "base_price": 6.0, "price_per_kg": 0.4}),
+            ],
+        })
+
+    def _charges(self, picking):
+        return self.env["hub.charge"].search([("picking_id", "=", picking.id)])
+
+    def _deliver(self, picking, uid="pf:1:6", at="2026-11-25T10:30:00Z", message="w-pod"):
+        return self._track(message, self._tracking_event(uid, "delivered", at, pod=POD))
+
+    def _delivered_picking(self, tracking="PF100000001"):
+        picking = self._done_picking()
+        self._book(picking, tracking=tracking)
+        return picking
+
+    # -- rate cards ------------------------------------------------------------------------------
+
+    def test_card_with_overlapping_brackets_is_refused_naming_the_lines(self):
+        with self.assertRaises(ValidationError) as overlap:
+            self.card.write({"line_ids": [fields.Command.create({
+                "country_id": self.env.ref("base.nl").id, "weight_from": 4, "weight_to": 10, "base_price": 9})]})
+        self.assertIn("NL 0-5 kg and NL 4-10 kg overlap", str(overlap.exception))
+        with self.assertRaises(ValidationError) as gap:
+            self.env["hub.rate.card"].create({"name": "Gappy", "date_from": "2030-01-01", "line_ids": [
+                fields.Command.create({"country_id": self.env.ref("base.be").id, "weight_from": 0, "weight_to": 5}),
+                fields.Command.create({"country_id": self.env.ref("base.be").id, "weight_from": 7, "weight_to": 9}),
+            ]})
+        self.assertIn("leave a gap: nothing prices 5-7 kg", str(gap.exception))
+        self.assertEqual(len(self.card.line_ids), 2, "the refused lane is not kept")
+
+    def test_validity_overlap_is_refused(self):
+        with self.assertRaises(ValidationError) as clash:
+            self.env["hub.rate.card"].create({"name": "Second", "partner_id": self.customer.id, "date_from": "2026-06-01"})
+        self.assertIn("Rate cards Second and Hub Customer 2026 are valid at the same time", str(clash.exception))
+        # the next year's card, once this one ends
+        self.card.date_to = "2026-12-31"
+        self.env["hub.rate.card"].create({"name": "2027", "partner_id": self.customer.id, "date_from": "2027-01-01"})
+        # another service level, or the default card, may overlap
+        self.env["hub.rate.card"].create({"name": "Express", "partner_id": self.customer.id, "service_level": "express",
+                                          "date_from": "2026-01-01"})
+        self.env["hub.rate.card"].create({"name": "Default", "date_from": "2026-01-01"})
+
+    def test_the_customer_card_of_the_shipment_date_else_the_default(self):
+        Card = self.env["hub.rate.card"]
+        default = Card.create({"name": "Default", "date_from": "2026-01-01"})
+        self.assertEqual(Card._hub_card_for(self.customer, date(2026, 11, 25), self.env.company), self.card)
+        contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
+        self.assertEqual(Card._hub_card_for(contact, date(2026, 11, 25), self.env.company), self.card,
+                         "a contact of the customer is billed on the customer's card")
+        other = self.env["res.partner"].create({"name": "Walk-in"})
+        self.assertEqual(Card._hub_card_for(other, date(2026, 11, 25), self.env.company), default)
+        self.assertEqual(Card._hub_card_for(self.customer, date(2025, 12, 31), self.env.company), self.env["hub.rate.card"],
+                         "before any card: not billed")
+
+    def test_delivery_method_quotes_the_rate_card(self):
+        method = self.env["delivery.carrier"].create({
+            "name": "Hub contract", "delivery_type": "hub_rate_card",
+            "product_id": self.env["product.product"].create({"name": "Shipping", "type": "service"}).id,
+        })
+        order = self._create_order()
+        order.date_order = "2026-11-20 10:00:00"
+        quote = method.rate_shipment(order)
+        # 3 x 2.5 kg = 7.5 kg: 6 + 0.4 x 7.5 = 9.00, fuel 10 % (today's index) = 0.90
+        self.assertTrue(quote["success"], quote)
+        self.assertAlmostEqual(quote["price"], 9.90)
+        order.partner_shipping_id = self.env["res.partner"].create({
+            "name": "Berlin", "type": "delivery", "country_id": self.env.ref("base.de").id, "zip": "10115",
+            "parent_id": self.customer.id})
+        quote = method.rate_shipment(order)
+        self.assertFalse(quote["success"])
+        self.assertIn("no lane", quote["error_message"])
+
+    # -- charges ---------------------------------------------------------------------------------
+
+    def test_proof_of_delivery_charges_once_and_invoices_the_shipment(self):
+        picking = self._delivered_picking()
+        # booked in the card's currency: the cost is kept beside the price
+        picking.hub_shipping_currency = self.card.currency_id.name
+        self._track("w-transit", self._tracking_event("pf:1:4", "in_transit", "2026-11-24T10:00:00Z"))
+        self.assertFalse(self._charges(picking), "nothing is charged before the proof of delivery")
+        self._deliver(picking)
+        charges = self._charges(picking)
+        by_type = {c.charge_type: c for c in charges}
+        self.assertEqual(sorted(by_type), ["fuel", "transport"], "no remote area to 3011")
+        self.assertAlmostEqual(by_type["transport"].amount, 9.0)
+        self.assertAlmostEqual(by_type["fuel"].amount, 0.9)
+        self.assertAlmostEqual(by_type["transport"].cost_amount, 7.45, msg="the booked carrier cost beside the price")
+        self.assertAlmostEqual(by_type["transport"].margin, 1.55)
+        self.assertIn("7.5 kg billed", by_type["transport"].description)
+
+        # the same callback again, then the same event in another message (a replay), then a later scan
+        self._deliver(picking)
+        self._deliver(picking, message="w-pod-replayed")
+        self._track("w-late", self._tracking_event("pf:1:7", "delivered", "2026-11-25T10:31:00Z"))
+        self.assertEqual(self._charges(picking), charges, "charged once")
+
+        invoice = charges.invoice_id
+        self.assertEqual(len(invoice), 1, "per shipment: one invoice at proof of delivery")
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.partner_id, self.customer)
+        self.assertEqual(sorted(invoice.invoice_line_ids.mapped("price_unit")), [0.9, 9.0])
+        for charge in charges:
+            self.assertEqual(charge.state, "invoiced")
+            self.assertIn(picking.name, charge.invoice_line_id.name)
+            self.assertIn("Proof of Delivery 2026-11-25", charge.invoice_line_id.name)
+
+    def test_detention_from_the_vehicle_arrival_whichever_report_comes_last(self):
+        picking = self._done_picking()
+        self._book(picking, tracking="JOB-9", carrier="tms-fleet", connector=self.best)
+        arrived = dict(self._tracking_event("tms:JOB-9:3", "out_for_delivery", "2026-11-25T08:10:00Z", tracking="JOB-9"),
+                       carrier_status="ARRIVED")
+        # the POD first, the arrival after it: 2 h 20 min waited, 60 free: 2 started hours
+        self._track("t-pod", self._tracking_event("tms:JOB-9:4", "delivered", "2026-11-25T10:30:00Z", tracking="JOB-9",
+                                                  pod=POD), connector="tms-fleet")
+        self.assertFalse(self._charges(picking).filtered(lambda c: c.charge_type == "detention"))
+        self._track("t-arrived", arrived, connector="tms-fleet")
+        self._track("t-arrived-again", arrived, connector="tms-fleet")
+        detention = self._charges(picking).filtered(lambda c: c.charge_type == "detention")
+        self.assertEqual(len(detention), 1)
+        self.assertAlmostEqual(detention.amount, 80.0)
+        self.assertIn("waited 140 min", detention.description)
+        self.assertEqual(detention.state, "invoiced", "a per-shipment customer is invoiced at the milestone")
+
+    def test_failed_delivery_charges_a_redelivery_per_attempt(self):
+        picking = self._delivered_picking()
+        failed = self._tracking_event("pf:1:5", "delivery_failed", "2026-11-24T15:00:00Z", reason="recipient_absent")
+        self._track("f1", failed)
+        self._track("f1-replayed", failed)
+        redelivery = self._charges(picking)
+        self.assertEqual(redelivery.mapped("charge_type"), ["redelivery"])
+        self.assertAlmostEqual(redelivery.amount, 12.0)
+        self.assertEqual(redelivery.state, "to_invoice", "invoiced with the shipment once it is delivered")
+        self._deliver(picking)
+        self.assertEqual(len(self._charges(picking).invoice_id), 1, "one invoice with the re-delivery and transport")
+        self.assertEqual(redelivery.state, "invoiced")
+
+    def test_return_fee_on_the_delivery_it_came_back_from(self):
+        picking = self._delivered_picking()
+        self._deliver(picking)
+        wizard = self.env["stock.return.picking"].with_context(active_id=picking.id, active_model="stock.picking").create({})
+        wizard.product_return_moves.quantity = 1
+        returned = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        returned.move_ids.picked = True
+        returned.button_validate()
+        fee = self._charges(picking).filtered(lambda c: c.charge_type == "return")
+        self.assertEqual(len(fee), 1)
+        self.assertAlmostEqual(fee.amount, 15.0)
+        self.assertEqual(fee.milestone, "returned")
+
+    def test_a_shipment_no_lane_takes_is_an_exception_never_a_zero_invoice(self):
+        berlin = self.env["res.partner"].create({"name": "Berlin", "country_id": self.env.ref("base.de").id,
+                                                 "zip": "10115", "parent_id": self.customer.id, "type": "delivery"})
+        order = self._create_order()
+        order.partner_shipping_id = berlin
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self._book(picking)
+        self._deliver(picking)
+        self.assertFalse(self._charges(picking))
+        exception = self.env["hub.exception"].search([("reason", "=", "not_rated"), ("res_id", "=", picking.id),
+                                                      ("res_model", "=", "stock.picking")])
+        self.assertEqual(len(exception), 1)
+        self.assertIn("no lane for 7.5 kg to DE 10115", exception.description)
+
+    def test_an_order_in_another_currency_is_refused(self):
+        usd = self.env.ref("base.USD")
+        usd.active = True
+        self.card.currency_id = usd if self.env.company.currency_id != usd else self.env.ref("base.EUR")
+        picking = self._delivered_picking()
+        self._deliver(picking)
+        self.assertFalse(self._charges(picking))
+        exception = self.env["hub.exception"].search([("reason", "=", "not_rated"), ("res_id", "=", picking.id)])
+        self.assertIn("is in", exception.description)
+
+    def test_weekly_customer_gets_one_invoice_per_past_week(self):
+        self.customer.hub_billing_policy = "weekly"
+        self.customer.hub_billing_post = True
+        first, second = self._delivered_picking("PF1"), self._delivered_picking("PF2")
+        self._track("a", self._tracking_event("pf:a", "delivered", "2026-11-24T09:00:00Z", tracking="PF1", pod=POD))
+        self._track("b", self._tracking_event("pf:b", "delivered", "2026-11-26T09:00:00Z", tracking="PF2", pod=POD))
+        charges = self._charges(first) | self._charges(second)
+        self.assertEqual(len(charges), 4)
+        self.assertEqual(set(charges.mapped("state")), {"to_invoice"}, "waits for the week to end")
+        Charge = self.env["hub.charge"]
+        self.assertFalse(Charge._hub_cron_consolidate(today=date(2026, 11, 29)), "the week of the 23rd runs until Sunday")
+        invoices = Charge._hub_cron_consolidate(today=date(2026, 11, 30))
+        self.assertEqual(len(invoices), 1)
+        self.assertEqual(invoices.state, "posted", "the customer's policy posts")
+        self.assertEqual(len(invoices.invoice_line_ids), 4, "one line per charge")
+        self.assertEqual(invoices.invoice_line_ids.hub_charge_ids, charges)
+        self.assertAlmostEqual(invoices.amount_untaxed, sum(charges.mapped("amount")))
+        self.assertFalse(Charge._hub_cron_consolidate(today=date(2026, 12, 1)), "run again: nothing more")
+
+    def test_rating_again_after_a_weight_correction_adds_a_correction(self):
+        picking = self._delivered_picking()
+        self._deliver(picking)
+        invoiced = self._charges(picking)
+        picking.shipping_weight = 20.0   # the carrier weighed 20 kg: 6 + 0.4 x 20 = 14.00, fuel 1.40
+        picking.action_hub_rate_again()
+        corrections = self._charges(picking) - invoiced
+        self.assertEqual(sorted((c.charge_type, c.amount) for c in corrections), [("fuel", 0.5), ("transport", 5.0)])
+        self.assertEqual(corrections.mapped("milestone"), ["correction", "correction"])
+        self.assertEqual(invoiced.mapped("amount"), [9.0, 0.9] if invoiced[0].charge_type == "transport" else [0.9, 9.0],
+                         "the invoiced charges are not edited")
+        picking.action_hub_rate_again()
+        self.assertEqual(self._charges(picking), invoiced | corrections, "rated again with nothing new: no charge")
+
+    def test_drift_repair_charges_a_delivery_missed_by_billing_once(self):
+        self.card.active = False
+        picking = self._delivered_picking()
+        self._deliver(picking)
+        self.assertFalse(self._charges(picking), "no card then")
+        self.card.active = True
+        item = {"res_model": "stock.picking", "res_id": picking.id, "connector_code": "parcelfast",
+                "reason": "not_invoiced", "description": "delivered 48 h ago", "correlation_id": None, "event_uuid": None}
+        self.env["hub.exception"].hub_report_drift([item])
+        charges = self._charges(picking)
+        self.assertEqual(len(charges), 2)
+        self.assertEqual(len(charges.invoice_id), 1)
+        self.env["hub.exception"].hub_report_drift([item])
+        self.assertEqual(self._charges(picking), charges, "reported again: nothing more")
