@@ -36,6 +36,7 @@
         "data/hub_short_shipment_mail.xml",
         "data/hub_billing_data.xml",
         "views/hub_billing_views.xml",
+        "views/hub_freight_bill_views.xml",
         "views/logistics_hub_menus.xml",
     ],
     # Built from owl_ui/ (npm run build:ui); committed, so Odoo needs no build step.

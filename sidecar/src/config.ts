@@ -72,6 +72,8 @@ const settings = z.object({
   HUB_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   /** reconciliation schedule (cron, UTC) and the age at which each kind of gap counts as drift */
   HUB_RECONCILE_CRON: z.string().default('*/15 * * * *'),
+  /** when carriers' freight bills are fetched for audit (pg-boss cron, one replica) */
+  HUB_FREIGHT_BILLS_CRON: z.string().default('7 * * * *'),
   HUB_RECONCILE_ACK_MINUTES: z.coerce.number().int().min(1).default(120),
   HUB_RECONCILE_SCAN_HOURS: z.coerce.number().int().min(1).default(24),
   HUB_RECONCILE_INVOICE_HOURS: z.coerce.number().int().min(1).default(48),

@@ -15,6 +15,8 @@ export const QUEUES = {
   writebackLegacy: 'hub-writeback',
   inbound: 'hub-inbound',
   trackingPoll: 'hub-tracking-poll',
+  /** carriers' freight bills fetched for audit in Odoo (workers/freight-bills.ts) */
+  freightBills: 'hub-freight-bills',
   reconcile: 'hub-reconcile',
   /** items Odoo refused on their own (not an outage): reported to Odoo as exceptions a person can apply again */
   odooRejected: 'hub-odoo-rejected',
@@ -101,6 +103,8 @@ export async function createQueues (boss: PgBoss, config: Config): Promise<void>
   // a missed run is simply done at the next one: no retries
   await ensureQueue(boss, QUEUES.trackingPoll, { retryLimit: 0, expireInSeconds: 600 })
   await boss.schedule(QUEUES.trackingPoll, '* * * * *')
+  await ensureQueue(boss, QUEUES.freightBills, { retryLimit: 0, expireInSeconds: 600 })
+  await boss.schedule(QUEUES.freightBills, config.HUB_FREIGHT_BILLS_CRON)
   await ensureQueue(boss, QUEUES.reconcile, { retryLimit: 0, expireInSeconds: 900 })
   await boss.schedule(QUEUES.reconcile, config.HUB_RECONCILE_CRON)
   await ensureQueue(boss, QUEUES.selfCheck, { retryLimit: 0, expireInSeconds: 300 })

@@ -21,6 +21,7 @@ import { BreakerRegistry } from './shipping/breakers.ts'
 import { deadLetterJob } from './workers/dead-letter.ts'
 import { deliverBatch } from './workers/deliver.ts'
 import { FetchLoop } from './workers/fetch-loop.ts'
+import { fetchFreightBills } from './workers/freight-bills.ts'
 import { applyInboundJobs } from './workers/inbound-apply.ts'
 import { fireProcessTimers } from './workers/process-timers.ts'
 import { RateLimiter } from './rate-limiter.ts'
@@ -94,6 +95,7 @@ export function createSidecar (config: Config, logger: Logger = createLogger(con
     // a job carries one claim's deadlines (up to HUB_PROCESS_TIMER_BATCH): a few jobs per fetch settle well within HUB_ODOO_EXPIRE_SECONDS
     timerWorker = consume<ProcessTimerJob>(QUEUES.processTimer, 4, async batch => { await fireProcessTimers({ pool, jobs, odoo, logger, metrics, maxTimersPerCall: config.HUB_PROCESS_TIMER_BATCH }, batch) })
     consume(QUEUES.trackingPoll, 1, settleEach(pool, jobs, QUEUES.trackingPoll, logger, async () => await pollTracking({ pool, inbound, logger, breakers })))
+    consume(QUEUES.freightBills, 1, settleEach(pool, jobs, QUEUES.freightBills, logger, async () => await fetchFreightBills({ pool, inbound, logger, breakers })))
     const reconcileSettings = { ackMinutes: config.HUB_RECONCILE_ACK_MINUTES, scanHours: config.HUB_RECONCILE_SCAN_HOURS, invoiceHours: config.HUB_RECONCILE_INVOICE_HOURS, portalMinutes: config.HUB_RECONCILE_PORTAL_MINUTES }
     consume(QUEUES.reconcile, 1, settleEach(pool, jobs, QUEUES.reconcile, logger, async () => await reconcile({ pool, inbound, odoo, logger, breakers }, reconcileSettings)))
     const selfCheckDeps = { pool, jobs, logger, metrics, bossSchema: config.HUB_BOSS_SCHEMA }

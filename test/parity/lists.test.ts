@@ -368,8 +368,8 @@ describe('lists the Odoo addon and the TypeScript side both keep', () => {
   })
 
   describe('inbound message types', () => {
-    it('Odoo labels every type it applies: the fulfilment stages and shipment.tracking', () => {
-      assert.deepEqual(sorted(Object.keys(py.INBOUND_TYPE_LABELS)), sorted([...Object.keys(py.FULFILMENT_STAGES), 'shipment.tracking']))
+    it('Odoo labels every type it applies: the fulfilment stages, shipment.tracking and freight.bill', () => {
+      assert.deepEqual(sorted(Object.keys(py.INBOUND_TYPE_LABELS)), sorted([...Object.keys(py.FULFILMENT_STAGES), 'shipment.tracking', 'freight.bill']))
     })
 
     it('the sidecar builds inbound messages only of types Odoo applies, and builds each of them', () => {

@@ -8,6 +8,7 @@ INBOUND_TYPE_LABELS = {
     "fulfilment.packed": "Packed by the warehouse",
     "fulfilment.shipped": "Shipped by the warehouse",
     "shipment.tracking": "Tracking update",
+    "freight.bill": "Carrier freight bill",
 }
 
 # The dispatch table: message type -> hub.event method, each called as method(connector, message, context).
@@ -15,6 +16,7 @@ INBOUND_TYPE_LABELS = {
 INBOUND_APPLIERS = {
     **{message_type: "_hub_apply_fulfilment" for message_type in FULFILMENT_STAGES},
     "shipment.tracking": "_hub_apply_tracking",
+    "freight.bill": "_hub_apply_freight_bill",
 }
 
 

@@ -18,6 +18,7 @@ EXCEPTION_REASONS = (
     "process_failed",
     "short_shipment",
     "not_rated",
+    "freight_variance",
     "other",
 )
 

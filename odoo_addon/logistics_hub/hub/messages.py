@@ -257,3 +257,35 @@ def check_tracking_data(data):
             },
         })
     return {"tracking_number": tracking_number or checked[0]["tracking_number"], "events": checked}
+
+
+MAX_FREIGHT_LINES = 2000
+
+
+def check_freight_bill_data(data):
+    """``data`` of a freight.bill message: a carrier's bill for shipments it moved, one line per charge."""
+    if not isinstance(data, dict):
+        raise MessageError("'data' must be an object")
+    for key in ("bill_id", "currency"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise MessageError(f"data: '{key}' is required and must be a non-empty string")
+    try:
+        issued_at = parse_iso_utc(data.get("issued_at"))
+    except (TypeError, ValueError):
+        raise MessageError(f"data: 'issued_at' is not an ISO 8601 timestamp: {data.get('issued_at')!r}") from None
+    lines = data.get("lines")
+    if not isinstance(lines, list) or not lines or len(lines) > MAX_FREIGHT_LINES:
+        raise MessageError(f"data: 'lines' must be a list of 1 to {MAX_FREIGHT_LINES} lines")
+    checked = []
+    for index, line in enumerate(lines):
+        where = f"data.lines[{index}]"
+        if not isinstance(line, dict):
+            raise MessageError(f"{where} must be an object")
+        for key in ("line_id", "tracking_number"):
+            if not isinstance(line.get(key), str) or not line[key]:
+                raise MessageError(f"{where}: '{key}' is required and must be a non-empty string")
+        if not _is_number(line.get("amount")) or not -1e9 < line["amount"] < 1e9:
+            raise MessageError(f"{where}: 'amount' must be a number")
+        checked.append({"line_id": line["line_id"], "tracking_number": line["tracking_number"],
+                        "amount": float(line["amount"]), "description": _optional_str(line, "description", where)})
+    return {"bill_id": data["bill_id"], "currency": data["currency"].upper(), "issued_at": issued_at, "lines": checked}

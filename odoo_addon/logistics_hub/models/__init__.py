@@ -32,3 +32,4 @@ from . import hub_rate_card
 from . import hub_charge
 from . import hub_charge_invoice
 from . import stock_picking_billing
+from . import hub_freight_bill

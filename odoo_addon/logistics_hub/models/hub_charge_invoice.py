@@ -52,6 +52,8 @@ class HubChargeInvoice(models.Model):
         runs (the scheduled one and a repair) never invoice one charge twice."""
         if not self:
             return self.env["account.move"]
+        self.flush_model(["invoice_line_id"])
+        self.env["account.move.line"].flush_model(["parent_state"])
         self.env.cr.execute(
             "SELECT id FROM hub_charge WHERE id = ANY(%s) AND invoice_line_id IS NULL FOR UPDATE SKIP LOCKED",
             [self.ids])

@@ -30,6 +30,7 @@ REASON_SELECTION = [
     ("process_failed", "Business process failed"),
     ("short_shipment", "Shipped short"),
     ("not_rated", "Shipment not rated"),
+    ("freight_variance", "Freight bill variance"),
     ("unacknowledged", "Never acknowledged by partner"),
     ("no_carrier_scan", "No carrier scan"),
     ("not_invoiced", "Delivered, not invoiced"),

@@ -356,3 +356,69 @@ class TestBilling(ShipmentCase):
         self.assertEqual(len(charges.invoice_id), 1)
         self.env["hub.exception"].hub_report_drift([item])
         self.assertEqual(self._charges(picking), charges, "reported again: nothing more")
+
+
+@tagged("post_install", "-at_install")
+class TestFreightAudit(ShipmentCase):
+
+    def _bill(self, bill_id, *lines, message_id=None, currency="EUR"):
+        message = {"id": message_id or f"bill:{bill_id}", "type": "freight.bill", "correlation_id": None, "data": {
+            "bill_id": bill_id, "issued_at": "2026-11-30T06:00:00Z", "currency": currency,
+            "lines": [{"line_id": str(i + 1), "tracking_number": number, "amount": amount}
+                      for i, (number, amount) in enumerate(lines)],
+        }}
+        return self.env["hub.event"].hub_apply_inbound("parcelfast", [message])
+
+    def _variances(self):
+        return self.env["hub.exception"].search([("reason", "=", "freight_variance")])
+
+    def test_accepts_within_tolerance_and_raises_each_variance_with_the_numbers(self):
+        self.env.ref("base.EUR").active = True
+        first, second = self._done_picking(), self._done_picking()
+        self._book(first, tracking="PF1")     # booked 7.45 EUR
+        self._book(second, tracking="PF2")
+        self.parcelfast.write({"freight_tolerance_amount": 0.10, "freight_tolerance_percent": 2.0})
+        outcome = self._bill("B-100", ("PF1", 7.55), ("PF2", 9.45), ("PF404", 5.00), ("PF1", 7.45))
+        self.assertEqual(outcome, [{"id": "bill:B-100", "outcome": "applied"}])
+        bill = self.env["hub.freight.bill"].search([("name", "=", "B-100")])
+        self.assertEqual(bill.line_ids.mapped("status"), ["accepted", "overcharge", "unknown_shipment", "duplicate"],
+                         "7.55 is within 2 % of 7.45; 9.45 is not")
+        self.assertEqual(bill.line_ids[0].picking_id, first)
+        vendor_bill = bill.vendor_bill_id
+        self.assertEqual((vendor_bill.move_type, vendor_bill.state, vendor_bill.ref), ("in_invoice", "draft", "B-100"))
+        self.assertEqual(vendor_bill.invoice_line_ids.mapped("price_unit"), [7.55], "only the accepted line is paid")
+        self.assertEqual(vendor_bill.partner_id, self.parcelfast.freight_vendor_id)
+        variances = self._variances()
+        self.assertEqual(len(variances), 3)
+        overcharge = variances.filtered(lambda e: "PF2" in e.description)
+        self.assertIn("billed 9.45 EUR, booked 7.45 EUR, difference +2.00 (+26.8 %)", overcharge.description)
+        self.assertIn("no shipment was booked", variances.filtered(lambda e: "PF404" in e.description).description)
+        self.assertIn("billed again", variances.filtered(lambda e: "PF1" in e.description).description)
+
+        # the same bill polled again, in the same or another message: nothing more
+        self.assertEqual(self._bill("B-100", ("PF1", 7.55))[0]["outcome"], "duplicate")
+        self.assertEqual(self._bill("B-100", ("PF1", 7.55), message_id="bill:B-100:again")[0]["outcome"], "duplicate")
+        self.assertEqual(self.env["hub.freight.bill"].search_count([]), 1)
+        self.assertEqual(len(self._variances()), 3)
+
+        # a later bill charging PF1 again is a duplicate line, never paid twice
+        self._bill("B-101", ("PF1", 7.45))
+        later = self.env["hub.freight.bill"].search([("name", "=", "B-101")])
+        self.assertEqual(later.line_ids.status, "duplicate")
+        self.assertFalse(later.vendor_bill_id)
+
+    def test_malformed_bills_are_refused_with_a_clear_error(self):
+        for data, error in (
+            ({"bill_id": "B", "issued_at": "2026-11-30T06:00:00Z", "currency": "EUR", "lines": []}, "'lines' must be a list"),
+            ({"bill_id": "B", "issued_at": "yesterday", "currency": "EUR", "lines": [{}]}, "'issued_at' is not an ISO"),
+            ({"bill_id": "B", "issued_at": "2026-11-30T06:00:00Z", "currency": "EUR",
+              "lines": [{"line_id": "1", "tracking_number": "PF1", "amount": "7.45"}]}, "'amount' must be a number"),
+            ({"bill_id": "B", "issued_at": "2026-11-30T06:00:00Z", "currency": "XXX",
+              "lines": [{"line_id": "1", "tracking_number": "PF1", "amount": 1}]}, "unknown currency"),
+        ):
+            with self.subTest(error):
+                outcome = self.env["hub.event"].hub_apply_inbound("parcelfast", [
+                    {"id": f"bad:{error}", "type": "freight.bill", "correlation_id": None, "data": data}])
+                self.assertEqual(outcome[0]["outcome"], "error")
+                self.assertIn(error, outcome[0]["error"])
+        self.assertFalse(self.env["hub.freight.bill"].search_count([]))

@@ -15,8 +15,16 @@ export interface SimShipment {
   voided_at?: string
 }
 
+/** A freight bill as the simulator keeps it; each dialect puts it on the wire its own way. */
+export interface SimFreightBill {
+  id: string
+  issued_at: string
+  currency: string
+  lines: Array<{ line: number, tracking: string, amount: number }>
+}
+
 export interface Dialect {
-  paths: { rates: string, book: string, track: RegExp, manifest: string, void: RegExp }
+  paths: { rates: string, book: string, track: RegExp, manifest: string, void: RegExp, freightBills: string }
   /** price list: service -> [price, transit days] */
   services: Record<string, [number, number]>
   /** validates a rate request, returning the destination country or an error message */
@@ -31,6 +39,8 @@ export interface Dialect {
   voidAnswer: (s: SimShipment) => unknown
   /** the error code refusing to void a parcel the carrier already has */
   voidRefusal: string
+  /** the carrier's periodic freight bills (its billing API) */
+  freightBillsAnswer: (bills: SimFreightBill[]) => unknown
   /** the partner's own event for a milestone (also the webhook body), dated `at` by the carrier's clock */
   event: (s: SimShipment, milestone: Milestone, seq: number, extra: { reason?: string, pod?: boolean, at: Date }) => unknown
 }
@@ -41,7 +51,7 @@ const parcelfastCodes: Record<Milestone, string> = {
 }
 
 export const parcelfast: Dialect = {
-  paths: { rates: '/v1/rates', book: '/v1/shipments', track: /^\/v1\/tracking\/([^/]+)$/, manifest: '/v1/manifests', void: /^\/v1\/shipments\/([^/]+)\/void$/ },
+  paths: { rates: '/v1/rates', book: '/v1/shipments', track: /^\/v1\/tracking\/([^/]+)$/, manifest: '/v1/manifests', void: /^\/v1\/shipments\/([^/]+)\/void$/, freightBills: '/v1/freight-bills' },
   services: { PF_EXPRESS: [14.5, 1], PF_ECONOMY: [7.9, 3] },
   checkAddress: b => (b?.ship_to?.postal_code && b?.ship_to?.country) ? null : 'ship_to.postal_code and ship_to.country are required',
   ratesAnswer: services => ({ rates: Object.entries(services).map(([code, [price, days]]) => ({ service_code: code, total: { amount: price.toFixed(2), currency: 'EUR' }, estimated_days: days })) }),
@@ -52,6 +62,7 @@ export const parcelfast: Dialect = {
   trackAnswer: s => ({ tracking_number: s.tracking, events: s.events }),
   voidAnswer: s => ({ shipment_id: s.id, tracking_number: s.tracking, status: 'VOIDED', voided_at: s.voided_at }),
   voidRefusal: 'ALREADY_PICKED_UP',
+  freightBillsAnswer: bills => ({ bills: bills.map(b => ({ id: b.id, issued_at: b.issued_at, currency: b.currency, lines: b.lines.map(l => ({ line: l.line, tracking_number: l.tracking, amount: l.amount.toFixed(2) })) })) }),
   event: (s, m, seq, { reason, pod, at }) => ({
     event_id: `pf-${s.tracking}-${seq}`,
     tracking_number: s.tracking,
@@ -69,7 +80,7 @@ const swiftpostCodes: Record<Milestone, number> = {
 }
 
 export const swiftpost: Dialect = {
-  paths: { rates: '/api/quote', book: '/api/consignments', track: /^\/api\/consignments\/([^/]+)\/events$/, manifest: '/api/manifest', void: /^\/api\/consignments\/([^/]+)\/cancel$/ },
+  paths: { rates: '/api/quote', book: '/api/consignments', track: /^\/api\/consignments\/([^/]+)\/events$/, manifest: '/api/manifest', void: /^\/api\/consignments\/([^/]+)\/cancel$/, freightBills: '/api/invoices' },
   services: { 'SP-24': [11.9, 1], 'SP-48': [6.4, 2] },
   checkAddress: b => (b?.consignee?.postcode && b?.consignee?.countryIso) ? null : 'consignee.postcode and consignee.countryIso are required',
   ratesAnswer: services => ({ quotes: Object.entries(services).map(([code, [price, days]]) => ({ product: code, priceCents: Math.round(price * 100), currencyIso: 'EUR', deliveryDays: days })) }),
@@ -80,6 +91,7 @@ export const swiftpost: Dialect = {
   trackAnswer: s => ({ consignmentNo: s.tracking, events: s.events }),
   voidAnswer: s => ({ consignmentNo: s.tracking, cancelled: true, cancelledAt: s.voided_at }),
   voidRefusal: 'IN_NETWORK',
+  freightBillsAnswer: bills => ({ invoices: bills.map(b => ({ invoiceNo: b.id, date: b.issued_at, currencyIso: b.currency, items: b.lines.map(l => ({ itemNo: l.line, consignmentNo: l.tracking, chargeCents: Math.round(l.amount * 100) })) })) }),
   event: (s, m, seq, { reason, pod, at }) => ({
     consignmentNo: s.tracking,
     seq,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { FaultInjector, type FaultSettings } from '../faults.ts'
 import { readBody, sendJson } from '../http-util.ts'
 import { postSignedCallback } from '../signed-callback.ts'
-import { type DialectName, type Milestone, type SimShipment, dialects } from './dialects.ts'
+import { type DialectName, type Milestone, type SimFreightBill, type SimShipment, dialects } from './dialects.ts'
 
 /** An authenticated no-op per carrier (the hub's "Test connection"): 200 only with the right API key. */
 const PING_PATHS: Record<DialectName, string> = { parcelfast: '/v1/ping', swiftpost: '/api/ping' }
@@ -38,6 +38,9 @@ export class CarrierSimulator {
   readonly voids: Array<{ tracking: string, idempotency_key: string }> = []
   /** void requests that changed nothing: the same key again, or a label voided before under another key */
   readonly duplicateVoids: Array<{ tracking: string, idempotency_key: string, cause: 'repeated_request' | 'already_voided' }> = []
+  /** freight bills issued (issueFreightBill), served on the dialect's billing path */
+  readonly freightBills: SimFreightBill[] = []
+  #billed = new Set<string>()
   #server: Server = createServer((req, res) => { void this.#handle(req, res) })
   #seq = 0
   #eventSeq = 0
@@ -75,6 +78,25 @@ export class CarrierSimulator {
       if (this.faults.settings.duplicateCallbacks) await this.#sendWebhook(tracking, body)
     }
     return events
+  }
+
+  /**
+   * Bills every booked, not voided shipment not billed before at its booked price, as the carrier's
+   * periodic freight bill. Faults a freight audit must catch: `overcharge` (tracking -> amount billed instead),
+   * `unknown` (tracking numbers it never booked for us), `duplicate` (tracking numbers billed again).
+   */
+  issueFreightBill (faults: { overcharge?: Record<string, number>, unknown?: Record<string, number>, duplicate?: string[] } = {}): SimFreightBill {
+    const lines: SimFreightBill['lines'] = []
+    for (const s of this.shipments.values()) {
+      if (s.voided_at || this.#billed.has(s.tracking)) continue
+      this.#billed.add(s.tracking)
+      lines.push({ line: lines.length + 1, tracking: s.tracking, amount: faults.overcharge?.[s.tracking] ?? s.price })
+    }
+    for (const [tracking, amount] of Object.entries(faults.unknown ?? {})) lines.push({ line: lines.length + 1, tracking, amount })
+    for (const tracking of faults.duplicate ?? []) lines.push({ line: lines.length + 1, tracking, amount: this.shipments.get(tracking)?.price ?? 0 })
+    const bill = { id: `${this.options.dialect.slice(0, 2).toUpperCase()}-INV-${this.freightBills.length + 1}`, issued_at: new Date().toISOString(), currency: 'EUR', lines }
+    this.freightBills.push(bill)
+    return bill
   }
 
   async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -127,6 +149,7 @@ export class CarrierSimulator {
     }
     const voided = method === 'POST' ? d.paths.void.exec(path) : null
     if (voided) return this.#void(decodeURIComponent(voided[1]!), idempotencyKey, answer)
+    if (method === 'GET' && path === d.paths.freightBills) return answer(200, d.freightBillsAnswer(this.freightBills))
     const tracked = method === 'GET' ? d.paths.track.exec(path) : null
     if (tracked) {
       const s = this.shipments.get(decodeURIComponent(tracked[1]!))

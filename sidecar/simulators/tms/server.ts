@@ -35,11 +35,16 @@ export class TmsSimulator {
     await new Promise<void>(resolve => this.#server.close(() => resolve()))
   }
 
-  async report (jobId: string, milestones: TmsMilestone[]): Promise<unknown[]> {
+  /**
+   * Reports milestones of a job to the hub. They are dated one minute apart from 2026-11-25 06:00 UTC
+   * unless `at` gives each milestone its own time (e.g. a long wait between ARRIVED and POD).
+   */
+  async report (jobId: string, milestones: TmsMilestone[], { at }: { at?: Date[] } = {}): Promise<unknown[]> {
     const job = this.jobs.get(jobId)
     if (!job) throw new Error(`unknown job ${jobId}`)
+    if (at && at.length !== milestones.length) throw new Error(`report: ${milestones.length} milestones but ${at.length} times`)
     const bodies = milestones.map((m, i) => ({
-      jobId, eventNo: job.milestones.length + i + 1, milestone: m, at: new Date(Date.UTC(2026, 10, 25, 6, job.milestones.length + i)).toISOString(),
+      jobId, eventNo: job.milestones.length + i + 1, milestone: m, at: (at?.[i] ?? new Date(Date.UTC(2026, 10, 25, 6, job.milestones.length + i))).toISOString(),
       location: { place: m === 'ARRIVED' || m === 'POD' ? String(job.order.delivery?.city ?? '') : 'Hub Antwerp' },
       delayMinutes: m === 'DELAYED' ? 45 : undefined,
       pod: m === 'POD' ? { signedBy: 'Warehouse desk', documentRef: `cmr-${jobId}` } : undefined

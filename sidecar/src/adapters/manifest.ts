@@ -11,7 +11,7 @@ import { z } from 'zod'
  */
 
 /** What an adapter really does; compensations (cancel, void) are declared so processes can ask for them. */
-export const CAPABILITIES = ['deliver', 'rate', 'book', 'track', 'poll', 'cancel', 'void', 'test-connection', 'inbound'] as const
+export const CAPABILITIES = ['deliver', 'rate', 'book', 'track', 'poll', 'cancel', 'void', 'freight-bills', 'test-connection', 'inbound'] as const
 /** hub.connector `kind` values (Odoo's selection keys) */
 export const KINDS = ['carrier', 'wms', 'tms', 'billing', 'portal', 'webhook'] as const
 /** The hub.connector fields an adapter may read as its settings (the connector form shows these). */

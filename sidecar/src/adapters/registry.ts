@@ -54,6 +54,7 @@ export function buildRegistry (manifests: AdapterManifest[], implementations: Im
     }
     mismatch('test-connection', adapter.probe !== undefined)
     for (const capability of CARRIER_CAPABILITIES) mismatch(capability, 'carrier' in impl)
+    mismatch('freight-bills', 'carrier' in impl && impl.carrier.freightBills !== undefined)
     if (!has.has('deliver')) throw new ManifestError(`adapter ${manifest.name}: every adapter delivers; its manifest omits "deliver"`)
     adapters.set(manifest.name, adapter)
     if ('carrier' in impl) carriers.set(manifest.name, impl.carrier)
@@ -81,3 +82,6 @@ export function manifestFor (name: string): AdapterManifest | undefined {
 export const ADAPTER_MANIFESTS: readonly AdapterManifest[] = registry.manifests
 
 export const CARRIER_ADAPTERS = [...registry.carriers.keys()]
+
+/** Carriers whose freight bills the hub fetches and Odoo audits. */
+export const FREIGHT_BILL_ADAPTERS = registry.manifests.filter(m => m.capabilities.includes('freight-bills')).map(m => m.name)

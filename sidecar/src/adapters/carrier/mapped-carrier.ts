@@ -6,7 +6,7 @@ import { traceHeaders } from '../../observability/trace.ts'
 import { SHIPMENT_STATUSES, type ShipmentStatus, type TrackingEvent } from '../../shipping/lifecycle.ts'
 import { type ErrorParser, callPartnerJson, connectorLabel, errorJson } from '../partner-call.ts'
 import { type Connector, InboundFormatError } from '../types.ts'
-import type { Booking, CarrierAdapter, Rate, ShipmentRequest } from './types.ts'
+import type { Booking, CarrierAdapter, FreightBill, Rate, ShipmentRequest } from './types.ts'
 
 /**
  * A carrier whose wire format is described by data: a mapping.json of JSONata expressions (request and
@@ -16,7 +16,7 @@ import type { Booking, CarrierAdapter, Rate, ShipmentRequest } from './types.ts'
  * without a code change, and it is the mapping language partners' integration teams already know.
  */
 const mappingSchema = z.object({
-  paths: z.object({ rates: z.string(), book: z.string(), track: z.string().includes('{tracking}'), void: z.string().includes('{tracking}') }),
+  paths: z.object({ rates: z.string(), book: z.string(), track: z.string().includes('{tracking}'), void: z.string().includes('{tracking}'), freightBills: z.string().optional() }),
   rateRequest: z.string(),
   rates: z.string(),
   bookRequest: z.string(),
@@ -24,12 +24,20 @@ const mappingSchema = z.object({
   trackingEvents: z.string(),
   /** the carrier's answer to a void -> { tracking_number, voided: boolean } */
   voided: z.string(),
+  /** the carrier's billing API answer -> canonical freight bills (with paths.freightBills) */
+  freightBills: z.string().optional(),
   statuses: z.record(z.string(), z.enum(SHIPMENT_STATUSES as [ShipmentStatus, ...ShipmentStatus[]])),
   reasons: z.record(z.string(), z.string())
 })
 
 const mappedRates = z.array(z.object({ service: z.string(), amount: z.number().nonnegative(), currency: z.string(), transit_days: z.number() }))
 const mappedBooking = z.object({ tracking_number: z.string().min(1), label_pdf_base64: z.string().min(1) })
+const mappedBills = z.array(z.object({
+  bill_id: z.union([z.string(), z.number()]).transform(String),
+  issued_at: z.string(),
+  currency: z.string().min(3),
+  lines: z.array(z.object({ line_id: z.string().min(1), tracking_number: z.string().min(1), amount: z.number() }))
+}))
 const mappedVoid = z.object({ tracking_number: z.string().min(1), voided: z.boolean() })
 const mappedEvents = z.array(z.object({
   id: z.union([z.string(), z.number()]).transform(String),
@@ -61,7 +69,8 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
   const mapping = mappingSchema.parse(JSON.parse(readFileSync(options.mappingFile, 'utf8')))
   const compiled = {
     rateRequest: jsonata(mapping.rateRequest), rates: jsonata(mapping.rates), bookRequest: jsonata(mapping.bookRequest),
-    booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents), voided: jsonata(mapping.voided)
+    booking: jsonata(mapping.booking), trackingEvents: jsonata(mapping.trackingEvents), voided: jsonata(mapping.voided),
+    freightBills: mapping.freightBills ? jsonata(mapping.freightBills) : null
   }
 
   const call = async (connector: Connector, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) =>
@@ -92,8 +101,18 @@ export function createMappedCarrier (options: MappedCarrierOptions): CarrierAdap
     }
   }
 
+  const billsPath = mapping.paths.freightBills
+  const billsExpr = compiled.freightBills
+  const freightBills = billsPath && billsExpr
+    ? async (connector: Connector): Promise<FreightBill[]> => {
+      const wire = await call(connector, 'GET', billsPath)
+      return await evaluate(mappedBills, billsExpr, wire, 'freight bills answer')
+    }
+    : undefined
+
   return {
     name: options.name,
+    ...(freightBills ? { freightBills } : {}),
     async rate (req: ShipmentRequest, connector: Connector): Promise<Rate[]> {
       const wire = await call(connector, 'POST', mapping.paths.rates, await compiled.rateRequest.evaluate(req), flowHeaders(req))
       const rates = await evaluate(mappedRates, compiled.rates, wire, 'rates answer').catch(err => { throw new PermanentError((err as Error).message) })

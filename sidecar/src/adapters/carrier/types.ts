@@ -25,6 +25,15 @@ export interface Booking {
 /** A label the carrier voided (or had voided already: voiding is idempotent). */
 export interface VoidedLabel { tracking_number: string }
 
+/** A carrier's freight bill in canonical terms: what it charges for each shipment it moved (Odoo audits it). */
+// a type, not an interface: it is also the `data` of an inbound message (a plain record)
+export type FreightBill = {
+  bill_id: string
+  issued_at: string
+  currency: string
+  lines: Array<{ line_id: string, tracking_number: string, amount: number }>
+}
+
 /** The carrier side of the adapter seam: every carrier answers these in canonical terms. */
 export interface CarrierAdapter {
   readonly name: string
@@ -36,6 +45,8 @@ export interface CarrierAdapter {
    * voided before answers as voided; a parcel the carrier already has is refused (PermanentError).
    */
   void: (trackingNumber: string, connector: Connector, key: string, correlationId: string | null) => Promise<VoidedLabel>
+  /** the freight bills the carrier has issued (carriers with the "freight-bills" capability) */
+  freightBills?: (connector: Connector) => Promise<FreightBill[]>
   /** a verified tracking webhook body -> canonical events (throws InboundFormatError) */
   parseTracking: (body: unknown) => Promise<TrackingEvent[]>
 }
