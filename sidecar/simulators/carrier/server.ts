@@ -191,11 +191,12 @@ export class CarrierSimulator {
     if (method === 'GET' && path === '/_sim/state') {
       return sendJson(res, 200, {
         dialect: this.options.dialect, requests: this.requests, shipments: [...this.shipments.values()], webhooks: this.webhooks, manifests: this.manifests,
-        voids: this.voids, duplicate_voids: this.duplicateVoids, faults: this.faults.settings
+        voids: this.voids, duplicate_voids: this.duplicateVoids, freight_bills: this.freightBills, faults: this.faults.settings
       })
     }
     if (method === 'POST' && path === '/_sim/faults') return sendJson(res, 200, this.faults.set(body as Partial<FaultSettings>))
     if (method === 'POST' && path === '/_sim/configure') { this.configure(body); return sendJson(res, 200, { ok: true }) }
+    if (method === 'POST' && path === '/_sim/freight-bills') return sendJson(res, 200, this.issueFreightBill(body))
     const events = /^\/_sim\/shipments\/([^/]+)\/events$/.exec(path)
     if (method === 'POST' && events) {
       if (!this.shipments.has(events[1]!)) return sendJson(res, 404, { error: 'unknown tracking number' })
