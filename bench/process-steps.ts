@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { request } from 'undici'
 import { parcelfast } from '../sidecar/simulators/carrier/dialects.ts'
 import { postSignedCallback } from '../sidecar/simulators/signed-callback.ts'
 import { OdooServer } from '../test/support/odoo.ts'
+import { ODOO_PYTHON, installAndRunScript, odooArgs, odooSource } from './odoo-bench.ts'
 import { fmt, percentile, report } from './stats.ts'
 import { countingPartner, freePort, sidecarProcess, until } from './support.ts'
 
@@ -36,24 +36,10 @@ const MEASURED = Math.ceil(EVENTS / 2)
 const POLL_MS = 25
 const TICK_MS = 50
 const SECRET = 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA=='
-const ODOO_PYTHON = existsSync('/usr/bin/python3.11') ? '/usr/bin/python3.11' : 'python3'
-const root = new URL('..', import.meta.url).pathname
 const now = () => performance.timeOrigin + performance.now()
 
 /** One milestone callback of one measured process, and what it must make happen. */
 interface Milestone { processId: number, tracking: string, milestone: 'picked_up' | 'in_transit' | 'delivered', next: 'delivered' | 'invoiced', acceptedAt?: number, observedAt?: number, status?: number | 'error' }
-
-function runOdoo (args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(ODOO_PYTHON, args, { cwd: process.env.ODOO_SRC, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...benchEnv } })
-    let out = ''
-    child.stdout.on('data', c => { out += c })
-    child.stderr.on('data', c => { out += c })
-    child.on('exit', code => code === 0 ? resolve(out) : reject(new Error(`odoo-bin exited ${code}: ${out.slice(-2000)}`)))
-    child.stdin.end(input)
-  })
-}
-const benchEnv: Record<string, string> = {}
 
 /** Polls PostgreSQL for the next step of each milestone whose callback was accepted and not yet seen. */
 function startObserver (pool: pg.Pool, milestones: Milestone[]): { stop: () => Promise<void> } {
@@ -127,29 +113,21 @@ async function startSidecar (databaseUrl: string, odoo: OdooServer, db: string):
 }
 
 export async function benchProcessSteps (adminUrl: string): Promise<void> {
-  const src = process.env.ODOO_SRC
-  if (!src || !existsSync(join(src, 'odoo-bin'))) { console.log('Process step latency benchmark: skipped (set ODOO_SRC to an Odoo 18 source tree)\n'); return }
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  // Odoo refuses the postgres superuser: its own role, on the PostgreSQL this benchmark run started
-  await admin.query("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'odoo') THEN CREATE ROLE odoo LOGIN SUPERUSER PASSWORD 'odoo'; END IF; END$$")
-  await admin.end()
+  const src = odooSource()
+  if (!src) { console.log('Process step latency benchmark: skipped (set ODOO_SRC to an Odoo 18 source tree)\n'); return }
   const work = await mkdtemp(join(tmpdir(), 'hub-bench-steps-'))
-  const dbPort = new URL(adminUrl).port
   const db = 'bench_steps'
-  const dbUrl = `postgresql://odoo:odoo@127.0.0.1:${dbPort}/${db}`
-  const args = [join(src, 'odoo-bin'), `--addons-path=${join(src, 'odoo/addons')},${join(root, 'odoo_addon')}`, '--db_host=127.0.0.1', `--db_port=${dbPort}`,
-    '--db_user=odoo', '--db_password=odoo', `--data-dir=${join(work, 'odoo-data')}`, '-d', db, `--db-filter=^${db}$`, '--no-database-list', '--workers=0', '--max-cron-threads=0']
+  const dbUrl = `postgresql://odoo:odoo@127.0.0.1:${new URL(adminUrl).port}/${db}`
+  const args = await odooArgs(src, adminUrl, db, work)
   const portal = await countingPartner()
   const plain = await countingPartner()
   const odoo = new OdooServer({ python: ODOO_PYTHON, cwd: src, db, args, dbUrl }, work)
   const pool = new pg.Pool({ connectionString: dbUrl, max: 3 })
   let sidecar: ChildProcess | undefined
   try {
-    Object.assign(benchEnv, { BENCH_PROCESS_INSTANCES: String(INSTANCES), BENCH_PROCESS_MEASURED: String(MEASURED), BENCH_SECRET: SECRET,
-      BENCH_CARRIER_URL: 'http://127.0.0.1:9', BENCH_PORTAL_URL: portal.url, BENCH_PLAIN_URL: plain.url })
-    await runOdoo([...args, '-i', 'logistics_hub', '--without-demo=all', '--stop-after-init', '--no-http', '--log-level=warn'])
-    const setup = await runOdoo([args[0]!, 'shell', ...args.slice(1), '--no-http', '--log-level=warn'], `exec(open(${JSON.stringify(join(root, 'bench/process_steps.py'))}).read())\n`)
+    const benchEnv = { BENCH_PROCESS_INSTANCES: String(INSTANCES), BENCH_PROCESS_MEASURED: String(MEASURED), BENCH_SECRET: SECRET,
+      BENCH_CARRIER_URL: 'http://127.0.0.1:9', BENCH_PORTAL_URL: portal.url, BENCH_PLAIN_URL: plain.url }
+    const setup = await installAndRunScript(args, 'process_steps.py', benchEnv)
     const ready = /BENCH steps-ready (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)/.exec(setup)
     if (!ready) throw new Error(`no result from the Odoo shell: ${setup.slice(-1500)}`)
     const [, measured, filler, running, measuredSeconds, fillerSeconds] = ready.map(Number) as [number, number, number, number, number, number]

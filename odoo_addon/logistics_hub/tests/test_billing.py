@@ -342,6 +342,22 @@ class TestBilling(ShipmentCase):
         picking.action_hub_rate_again()
         self.assertEqual(self._charges(picking), invoiced | corrections, "rated again with nothing new: no charge")
 
+    def test_a_lower_price_after_rating_again_is_credited(self):
+        self.customer.hub_billing_post = True
+        picking = self._delivered_picking()
+        self._deliver(picking)
+        invoice = self._charges(picking).invoice_id
+        self.assertEqual(invoice.state, "posted")
+        picking.shipping_weight = 1.0    # 5 + 0.5 x 1 = 5.50, raised to the minimum 8.00; fuel 0.80
+        picking.action_hub_rate_again()
+        corrections = self._charges(picking).filtered(lambda c: c.milestone == "correction")
+        self.assertEqual(sorted(corrections.mapped("amount")), [-1.0, -0.1])
+        credit = corrections.invoice_id
+        self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"), "a credit note, not a negative invoice")
+        self.assertAlmostEqual(credit.amount_untaxed, 1.1)
+        self.assertEqual(credit.invoice_line_ids.hub_charge_ids, corrections)
+        self.assertEqual(invoice.state, "posted", "the invoice stays as it was")
+
     def test_drift_repair_charges_a_delivery_missed_by_billing_once(self):
         self.card.active = False
         picking = self._delivered_picking()
