@@ -10,6 +10,7 @@ import { BreakerRegistry } from '../../sidecar/src/shipping/breakers.ts'
 import { pollTracking } from '../../sidecar/src/workers/tracking-poll.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
 import type { DialectName } from '../../sidecar/simulators/carrier/dialects.ts'
+import { bookOnCarrier } from '../support/carrier.ts'
 import { insertConnector, jobsIn } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startQueues } from '../support/queues.ts'
@@ -37,7 +38,7 @@ for (const dialect of ['parcelfast', 'swiftpost'] as DialectName[]) {
       const base = await sim.start()
       const { id: connectorId } = await insertConnector(db.pool, { code: dialect, name: dialect, kind: 'carrier', adapter: dialect, base_url: base, secret: 'k-1', sync_mode: 'batch', batch_interval: 1 })
       for (const kind of ['unscanned', 'scanned'] as const) {
-        const tracking = await book(base, `WH/OUT/${kind}`)
+        const tracking = await bookOnCarrier(sim, 'k-1', `WH/OUT/${kind}`)
         const { rows: [row] } = await db.pool.query<{ id: number }>(
           "INSERT INTO stock_picking (name, hub_tracking_number, hub_shipment_status, hub_carrier_connector_id) VALUES ($1, $2, 'label_created', $3) RETURNING id",
           [`WH/OUT/${kind}`, tracking, connectorId])
@@ -46,16 +47,6 @@ for (const dialect of ['parcelfast', 'swiftpost'] as DialectName[]) {
       await sim.track(pickings.scanned.tracking, ['picked_up'])
     })
     after(async () => { await boss.stop({ graceful: false }); await sim.stop(); await db.drop() })
-
-    /** A booking straight on the simulator's API: these tests are about tracking, not booking. */
-    async function book (base: string, reference: string): Promise<string> {
-      const body = dialect === 'parcelfast'
-        ? { service_code: 'PF_ECONOMY', reference, ship_to: { postal_code: '2000', country: 'BE' } }
-        : { product: 'SP-48', customerRef: reference, consignee: { postcode: '2000', countryIso: 'BE' } }
-      const res = await fetch(`${base}${sim.dialect.paths.book}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k-1' }, body: JSON.stringify(body) })
-      const answer = await res.json() as { tracking_number?: string, consignmentNo?: string }
-      return (answer.tracking_number ?? answer.consignmentNo)!
-    }
 
     it('shows live tracking of a parcel the carrier has not scanned as label_created, not as a carrier failure', async () => {
       const [unscanned, scanned] = await connectorCarrierTracking({ pool: db.pool, timeoutMs: 2000, breakers }).track([pickings.unscanned.id, pickings.scanned.id])

@@ -9,6 +9,7 @@ import { BreakerRegistry } from '../../sidecar/src/shipping/breakers.ts'
 import { fetchFreightBills } from '../../sidecar/src/workers/freight-bills.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
 import type { DialectName } from '../../sidecar/simulators/carrier/dialects.ts'
+import { bookOnCarrier } from '../support/carrier.ts'
 import { insertConnector, jobsIn } from '../support/fixtures.ts'
 import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
 import { startQueues } from '../support/queues.ts'
@@ -36,14 +37,7 @@ for (const dialect of ['parcelfast', 'swiftpost'] as DialectName[]) {
       await inbound.init()
       const base = await sim.start()
       await insertConnector(db.pool, { code: dialect, name: dialect, kind: 'carrier', adapter: dialect, base_url: base, secret: 'k-1' })
-      for (const reference of ['WH/OUT/1', 'WH/OUT/2']) {
-        const body = dialect === 'parcelfast'
-          ? { service_code: 'PF_ECONOMY', reference, ship_to: { postal_code: '2000', country: 'BE' } }
-          : { product: 'SP-48', customerRef: reference, consignee: { postcode: '2000', countryIso: 'BE' } }
-        const res = await fetch(`${base}${sim.dialect.paths.book}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k-1' }, body: JSON.stringify(body) })
-        const answer = await res.json() as { tracking_number?: string, consignmentNo?: string }
-        tracking.push((answer.tracking_number ?? answer.consignmentNo)!)
-      }
+      for (const reference of ['WH/OUT/1', 'WH/OUT/2']) tracking.push(await bookOnCarrier(sim, 'k-1', reference))
     })
     after(async () => { await boss.stop({ graceful: false }); await sim.stop(); await db.drop() })
 

@@ -584,16 +584,17 @@ class HubEvent(models.Model):
             return None
 
     @api.model
-    def _hub_record_inbound(self, connector, message, picking):
-        """The inbound log row of a partner message, written before it is applied: its (connector, uuid)
-        key is unique, so a concurrent apply of the same message waits here and then fails as a duplicate."""
+    def _hub_record_inbound(self, connector, message, record):
+        """The inbound log row of a partner message about ``record`` (a picking, a freight bill), written
+        before it is applied: its (connector, uuid) key is unique, so a concurrent apply of the same message
+        waits here and then fails as a duplicate."""
         return self.create({
             "uuid": message["id"],
             "direction": "in",
             "event_type": message["type"],
             "connector_id": connector.id,
-            "res_model": "stock.picking",
-            "res_id": picking.id,
+            "res_model": record._name,
+            "res_id": record.id,
             "correlation_id": message["correlation_id"],
             "payload": message["data"],
             "state": "applied",

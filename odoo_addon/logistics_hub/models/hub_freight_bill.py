@@ -138,10 +138,9 @@ class HubFreightBill(models.Model):
                 "name": f"{line.tracking_number} · {line.picking_id.name}",
                 "quantity": 1,
                 "price_unit": line.amount,
+                "hub_freight_line_ids": [fields.Command.link(line.id)],
             }) for line in accepted],
         })
-        for line, move_line in zip(accepted, move.invoice_line_ids.sorted("id")):
-            line.vendor_line_id = move_line
         self.vendor_bill_id = move
         return move
 
@@ -176,6 +175,14 @@ class HubFreightBillLine(models.Model):
             line.difference = line.amount - line.booked_amount
 
 
+class AccountMoveLineFreight(models.Model):
+    _inherit = "account.move.line"
+
+    # the inverse lets a vendor bill line be linked to its freight bill line as it is created
+    hub_freight_line_ids = fields.One2many("hub.freight.bill.line", "vendor_line_id", string="Freight Bill Lines",
+                                           readonly=True)
+
+
 class HubEventFreightBill(models.Model):
     _inherit = "hub.event"
 
@@ -195,11 +202,7 @@ class HubEventFreightBill(models.Model):
             "name": data["bill_id"], "connector_id": connector.id, "issued_at": data["issued_at"],
             "currency_id": currency.id,
         })
-        self.create({
-            "uuid": message["id"], "direction": "in", "event_type": message["type"], "connector_id": connector.id,
-            "res_model": bill._name, "res_id": bill.id, "correlation_id": message["correlation_id"],
-            "payload": message["data"], "state": "applied", "done_at": fields.Datetime.now(),
-        })
+        self._hub_record_inbound(connector, message, bill)
         lines = bill._hub_audit(data["lines"])
         _logger.info("hub: inbound %s freight.bill %s from %s: %s line(s), %s variance(s)", message["id"],
                      data["bill_id"], connector.code, len(lines), bill.variance_count)

@@ -403,6 +403,7 @@ class TestFreightAudit(ShipmentCase):
         vendor_bill = bill.vendor_bill_id
         self.assertEqual((vendor_bill.move_type, vendor_bill.state, vendor_bill.ref), ("in_invoice", "draft", "B-100"))
         self.assertEqual(vendor_bill.invoice_line_ids.mapped("price_unit"), [7.55], "only the accepted line is paid")
+        self.assertEqual(bill.line_ids[0].vendor_line_id, vendor_bill.invoice_line_ids, "each paid line names its bill line")
         self.assertEqual(vendor_bill.partner_id, self.parcelfast.freight_vendor_id)
         variances = self._variances()
         self.assertEqual(len(variances), 3)
