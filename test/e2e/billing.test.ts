@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { QUEUES } from '../../sidecar/src/queues.ts'
+import { BillingEngineSimulator } from '../../sidecar/simulators/billing/server.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
 import { postSignedCallback } from '../../sidecar/simulators/signed-callback.ts'
 import { TmsSimulator } from '../../sidecar/simulators/tms/server.ts'
 import { newSecret } from '../support/fixtures.ts'
 import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
+import { freePort, kill, sidecarProcess } from '../support/sidecar-process.ts'
 import { waitFor } from '../support/wait.ts'
 
 const spec = odooSpec()
@@ -45,9 +48,14 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
   const secret = newSecret()
   // the connector's secret is also the TMS API key and signs the TMS's callbacks
   const tms = new TmsSimulator({ apiKey: secret, callbackSecret: secret })
-  const callbackUrl = () => `${sidecar.url}/hooks/bill-tms`
+  // the TMS calls back whichever sidecar runs: the in-process one, or an OS process a test SIGKILLs
+  let sidecarUrl = ''
+  const callbackUrl = () => `${sidecarUrl}/hooks/bill-tms`
+  const sidecarEnv = () => ({ ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' })
   const pfSecret = newSecret()
   const parcelfast = new CarrierSimulator({ dialect: 'parcelfast', apiKey: pfSecret, callbackSecret: pfSecret })
+  const engineSecret = newSecret()
+  const engine = new BillingEngineSimulator({ secret: engineSecret })
   let tmsRouteId: number
   let productId: number
   let nlId: number
@@ -56,7 +64,8 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
     odoo = new OdooServer(spec!, process.env.HUB_E2E_WORK!)
     await odoo.start()
     rpc = odoo.client()
-    sidecar = await startSidecar(spec!.dbUrl, { ODOO_URL: odoo.url, ODOO_DB: spec!.db, ODOO_USER: 'admin', ODOO_PASSWORD: 'admin', HUB_ODOO_RETRY_SECONDS: '1' })
+    sidecar = await startSidecar(spec!.dbUrl, sidecarEnv())
+    sidecarUrl = sidecar.url
     await archiveAllConnectors(rpc)
 
     // every validated delivery goes to the TMS (the TMS job id becomes its tracking number)
@@ -79,11 +88,12 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
     await sidecar?.stop()
     await tms.stop()
     await parcelfast.stop()
+    await engine.stop()
     await odoo?.stop()
   })
 
   /** A company customer in NL with its own rate card (in the company currency, as its orders). */
-  async function customerWithCard (name: string, policy: 'shipment' | 'weekly'): Promise<number> {
+  async function customerWithCard (name: string, policy: 'shipment' | 'weekly' | 'external'): Promise<number> {
     const partnerId = await rpc.executeKw<number>('res.partner', 'create', [{
       name, is_company: true, street: '1 Dock Road', city: 'Rotterdam', zip: '3011', country_id: nlId, hub_billing_policy: policy, hub_billing_post: true
     }])
@@ -226,6 +236,74 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
     await rpc.executeKw('ir.cron', 'method_direct_trigger', [[cron!.res_id]])
     assert.deepEqual((await invoicesOf(customerId)).map(i => i.id), [invoices[0]!.id], 'run again: no new invoice')
     assert.deepEqual(await chargesOf(pickingIds), invoiced, 'and the charges unchanged')
+  })
+
+  it('external billing engine: each charge once on the engine\'s invoice and its number in Odoo, though the sidecar is SIGKILLed between the engine\'s effect and its answer', { timeout: 240_000 }, async () => {
+    const customerId = await customerWithCard('Engine Billed BV', 'external')
+    const engineId = await rpc.executeKw<number>('hub.connector', 'create', [{
+      name: 'Billing Engine', code: 'bill-engine', kind: 'billing', adapter: 'rest', base_url: await engine.start(), secret: engineSecret,
+      retry_delay: 1, retry_backoff: false, timeout: 5,
+      rest_mapping: JSON.stringify({
+        path: 'v1/charges',
+        request: '{"chargeKey": data.charge.key, "amount": data.charge.amount, "currency": data.charge.currency, "customer": data.charge.customer.name, "shipment": data.charge.shipment.name}',
+        reference: 'invoice.number'
+      })
+    }])
+    await rpc.executeKw('hub.route', 'create', [{ connector_id: engineId, event_type: 'charge.billable' }])
+
+    // a sidecar the test can SIGKILL, on a port the TMS calls back
+    await sidecar.stop()
+    const port = await freePort()
+    const env = {
+      ...sidecarEnv(),
+      DATABASE_URL: spec!.dbUrl,
+      LOG_LEVEL: process.env.HUB_TEST_LOG_LEVEL ?? 'info',
+      HUB_RELAY_POLL_MS: '250',
+      HUB_WORKER_POLL_SECONDS: '0.5',
+      // a job held by the killed process comes back after max(this, connector timeout x 3) = 15 s
+      HUB_DELIVERY_EXPIRE_SECONDS: '5',
+      HUB_BOSS_MAINTENANCE_SECONDS: '1'
+    }
+    const logFile = join(process.env.HUB_E2E_WORK!, 'billing-engine-sidecar.log')
+    let child = await sidecarProcess(port, env, logFile)
+    sidecarUrl = `http://127.0.0.1:${port}`
+    tms.configure({ callbackUrl: callbackUrl() })
+    try {
+      const { pickingId, jobId } = await shipToTms(customerId, 3)
+      // the engine invoices each charge at once but answers 4 s later (the connector waits 5 s)
+      engine.configure({ answerDelayMs: 4000 })
+      await tms.report(jobId, ['DEPARTED', 'POD'])
+      const charges = await waitFor('transport and fuel charged', async () => { const c = await chargesOf([pickingId]); return c.length >= 2 ? c : null }, 60_000, 250)
+      const keys = (await rpc.executeKw<Row[]>('hub.charge', 'read', [charges.map(c => c.id), ['occurrence_key']])).map(c => c.occurrence_key as string)
+      await waitFor('both charges on the engine\'s invoice', () => keys.every(k => engine.invoiceOf(k)), 60_000, 20)
+      await kill(child, 'SIGKILL')
+      engine.configure({ answerDelayMs: 0 })
+      const midway = await rpc.executeKw<Row[]>('hub.charge', 'read', [charges.map(c => c.id), ['external_invoice_ref', 'state']])
+      assert.deepEqual(midway.map(c => [c.external_invoice_ref, c.state]), [[false, 'to_invoice'], [false, 'to_invoice']], 'the answers died with the sidecar')
+
+      child = await sidecarProcess(port, env, logFile)
+      const billed = await waitFor('the engine\'s invoice number on both charges', async () => {
+        const rows = await rpc.executeKw<Row[]>('hub.charge', 'read', [charges.map(c => c.id), ['occurrence_key', 'external_invoice_ref', 'state', 'invoice_id']])
+        return rows.every(r => r.external_invoice_ref) ? rows : null
+      }, 90_000, 250)
+
+      // counted at the engine: one line per charge on one invoice, the repeated requests recognised
+      const counts = engine.lineCounts()
+      assert.deepEqual(keys.map(k => counts.get(k)), [1, 1], 'each charge is on the engine\'s invoice once')
+      for (const k of keys) assert.ok(engine.duplicates.some(d => d.key === k && d.cause === 'repeated_request'), `${k} was sent again after the restart`)
+      const [number] = new Set(keys.map(k => engine.invoiceOf(k)))
+      assert.match(number!, /^ENG-\d{5}$/)
+      // in Odoo: the engine's number on each charge, invoiced, and no invoice of Odoo's own
+      assert.deepEqual(billed.map(r => [r.external_invoice_ref, r.state, r.invoice_id]), billed.map(() => [number, 'invoiced', false]))
+      assert.deepEqual(await invoicesOf(customerId), [], 'Odoo did not invoice what the engine billed')
+      assert.equal(await rpc.executeKw<number>('hub.event', 'search_count', [[['event_type', '=', 'charge.billable'], ['connector_id', '=', engineId]]]), 2, 'one message per charge')
+    } finally {
+      engine.configure({ answerDelayMs: 0 })
+      await kill(child, 'SIGTERM')
+      sidecar = await startSidecar(spec!.dbUrl, sidecarEnv())
+      sidecarUrl = sidecar.url
+      tms.configure({ callbackUrl: callbackUrl() })
+    }
   })
 
   it('freight audit: the carrier\'s bill is fetched, accepted lines make a vendor bill, an overcharge and an unknown parcel are exceptions with the numbers', async () => {

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { openSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { CarrierSimulator } from '../../sidecar/simulators/carrier/server.ts'
@@ -13,34 +9,10 @@ import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
 import { newSecret } from '../support/fixtures.ts'
 import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
+import { freePort, kill, sidecarProcess } from '../support/sidecar-process.ts'
 import { waitFor } from '../support/wait.ts'
 
 const spec = odooSpec()
-const root = fileURLToPath(new URL('../..', import.meta.url))
-
-const freePort = () => new Promise<number>(resolve => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
-})
-
-/** A sidecar as its own OS process (so it can be SIGKILLed), healthy on `port`. */
-async function sidecarProcess (port: number, env: Record<string, string>, logFile: string): Promise<ChildProcess> {
-  const log = openSync(logFile, 'a')
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'sidecar/src/main.ts')], {
-    cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', log, log]
-  })
-  await waitFor(`sidecar process on port ${port}`, async () => {
-    if (child.exitCode !== null) throw new Error(`sidecar process exited (${child.exitCode}); see ${logFile}`)
-    return await fetch(`http://127.0.0.1:${port}/healthz`).then(r => r.ok, () => false)
-  }, 60_000, 200)
-  return child
-}
-
-async function kill (child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise(resolve => child.once('exit', resolve))
-  child.kill(signal)
-  await exited
-}
 
 type Row = Record<string, any>
 

@@ -11,6 +11,7 @@ OUTBOUND_EVENT_TYPES = (
     "picking.done",
     "invoice.posted",
     "shipment.delivered",
+    "charge.billable",
 )
 
 # The business model each outbound event type is captured on (a route's filter domain applies to it).
@@ -21,6 +22,7 @@ EVENT_MODELS = {
     "picking.done": "stock.picking",
     "invoice.posted": "account.move",
     "shipment.delivered": "stock.picking",
+    "charge.billable": "hub.charge",
 }
 
 

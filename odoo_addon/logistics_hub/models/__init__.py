@@ -31,5 +31,6 @@ from . import stock_return_picking
 from . import hub_rate_card
 from . import hub_charge
 from . import hub_charge_invoice
+from . import hub_charge_external
 from . import stock_picking_billing
 from . import hub_freight_bill

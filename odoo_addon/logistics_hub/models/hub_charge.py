@@ -59,6 +59,10 @@ class HubCharge(models.Model):
     invoice_line_id = fields.Many2one("account.move.line", readonly=True, copy=False, ondelete="set null",
                                       index="btree_not_null")
     invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice", store=True)
+    external_invoice_ref = fields.Char(
+        string="External Invoice", readonly=True, copy=False, index="btree_not_null",
+        help="The invoice number the external billing engine answered for this charge (customers billed by an "
+             "external engine, hub_charge_external.py).")
     state = fields.Selection(
         [("to_invoice", "To Invoice"), ("invoiced", "Invoiced")], compute="_compute_state", store=True, index=True,
     )
@@ -72,10 +76,11 @@ class HubCharge(models.Model):
         for charge in self:
             charge.margin = charge.amount - charge.cost_amount
 
-    @api.depends("invoice_line_id", "invoice_line_id.parent_state")
+    @api.depends("invoice_line_id", "invoice_line_id.parent_state", "external_invoice_ref")
     def _compute_state(self):
         for charge in self:
-            invoiced = charge.invoice_line_id and charge.invoice_line_id.parent_state != "cancel"
+            invoiced = charge.external_invoice_ref or (
+                charge.invoice_line_id and charge.invoice_line_id.parent_state != "cancel")
             charge.state = "invoiced" if invoiced else "to_invoice"
 
     # ------------------------------------------------------------------

@@ -11,6 +11,7 @@ BILLING_POLICIES = [
     ("shipment", "Per shipment, at proof of delivery"),
     ("weekly", "Weekly, one invoice for the past weeks"),
     ("monthly", "Monthly, one invoice for the past months"),
+    ("external", "By the external billing engine"),
 ]
 
 
@@ -21,7 +22,9 @@ class ResPartner(models.Model):
         BILLING_POLICIES, string="Logistics Billing", default="shipment",
         help="When the Logistics Hub invoices this customer's charges: each shipment when it is delivered "
              "(later charges, e.g. a return, at their own milestone), or all charges of past weeks or months "
-             "in one invoice made by the scheduled action on Monday or the 1st.",
+             "in one invoice made by the scheduled action on Monday or the 1st; or each charge is sent to the "
+             "billing engine (a connector routed for 'Charge billable') as it is made, and the engine's invoice "
+             "number is written back on it.",
     )
     hub_billing_post = fields.Boolean(
         string="Post Logistics Invoices", help="Post the invoices of charges at once; else they wait as drafts.")
@@ -142,6 +145,13 @@ class HubChargeInvoice(models.Model):
         to_invoice = self.filtered(lambda c: c.state == "to_invoice")
         if not to_invoice:
             raise UserError(_("Every selected charge is invoiced already."))
+        sent = to_invoice._hub_sent_to_engine()
+        if sent:
+            # the engine may still invoice them: an Odoo invoice as well would bill the customer twice
+            raise UserError(_(
+                "%(count)s selected charge(s) were sent to the external billing engine and wait for its invoice "
+                "number: %(charges)s. Follow them on the charge's Partner Sync.",
+                count=len(sent), charges=", ".join(sent[:5].mapped("occurrence_key"))))
         moves = to_invoice._hub_invoice()
         return {
             "type": "ir.actions.act_window",

@@ -12,6 +12,7 @@ EVENT_TYPE_SELECTION = [
     ("picking.done", "Delivery done"),
     ("invoice.posted", "Invoice posted"),
     ("shipment.delivered", "Shipment delivered"),
+    ("charge.billable", "Charge billable"),
 ]
 
 

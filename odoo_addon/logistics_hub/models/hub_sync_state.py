@@ -234,6 +234,8 @@ class HubSyncState(models.Model):
             if result["status"] == "sent":
                 if result["shipment"] and record._name == "stock.picking":
                     record._hub_record_shipment(event, result["shipment"])
+                if result["external_ref"] and record._name == "hub.charge":
+                    record._hub_billed_externally(result["external_ref"])
                 if may_settle:
                     Exceptions._hub_resolve_after_sent(event)
             else:

@@ -2,7 +2,7 @@ import random
 from datetime import date
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from ..hub.rating import Lane, bracket_problems, rate
@@ -327,6 +327,51 @@ class TestBilling(ShipmentCase):
         self.assertEqual(invoices.invoice_line_ids.hub_charge_ids, charges)
         self.assertAlmostEqual(invoices.amount_untaxed, sum(charges.mapped("amount")))
         self.assertFalse(Charge._hub_cron_consolidate(today=date(2026, 12, 1)), "run again: nothing more")
+
+    def test_external_billing_engine_gets_each_charge_once_and_its_invoice_number_comes_back(self):
+        self.customer.hub_billing_policy = "external"
+        engine = self._create_connector("billing-engine", "Billing Engine", ["charge.billable"], kind="billing",
+                                        adapter="rest")
+        picking = self._delivered_picking()
+        self._deliver(picking)
+        self._deliver(picking, message="w-pod-replayed")
+        charges = self._charges(picking)
+        self.assertEqual(sorted(charges.mapped("charge_type")), ["fuel", "transport"])
+        self.assertFalse(charges.invoice_id, "Odoo does not invoice what the engine bills")
+        events = self.env["hub.event"].browse()
+        for charge in charges:
+            event = self._events(charge, "charge.billable")
+            self.assertEqual(event.connector_id, engine, "one message per charge, to the engine")
+            self.assertEqual(event.payload["charge"]["key"], charge.occurrence_key, "the engine can dedupe on the key")
+            self.assertEqual(event.payload["charge"]["amount"], charge.amount)
+            self.assertEqual(event.payload["charge"]["shipment"]["name"], picking.name)
+            events |= event
+        self.assertEqual(set(charges.mapped("state")), {"to_invoice"})
+        with self.assertRaises(UserError) as cm:
+            charges.action_hub_invoice_now()
+        self.assertIn("wait for its invoice number", str(cm.exception), "no second bill from Odoo while the engine may bill")
+
+        transport = charges.filtered(lambda c: c.charge_type == "transport")
+        fuel = charges - transport
+        by_charge = {e.res_id: e for e in events}
+        result = dict(self._result(by_charge[transport.id]), external_ref="ENG-2026-0001")
+        self._apply_results(result, result)
+        self.assertEqual(transport.external_invoice_ref, "ENG-2026-0001")
+        self.assertEqual(transport.state, "invoiced")
+        self.assertEqual(fuel.state, "to_invoice", "until the engine answers for it too")
+        # a re-send the engine did not recognise gets another number: the first one stays
+        self._apply_results(dict(self._result(by_charge[transport.id], attempt=2), external_ref="ENG-2026-0002"))
+        self.assertEqual(transport.external_invoice_ref, "ENG-2026-0001")
+        self.assertEqual(transport.hub_sync_badges[0]["external_ref"], "ENG-2026-0002", "what the engine said is visible")
+        self.assertFalse(self.env["hub.charge"]._hub_cron_consolidate(today=date(2027, 1, 1)), "never consolidated in Odoo")
+
+    def test_charges_of_other_customers_never_go_to_the_engine(self):
+        self._create_connector("billing-engine", "Billing Engine", ["charge.billable"], kind="billing", adapter="rest")
+        picking = self._delivered_picking()
+        self._deliver(picking)
+        charges = self._charges(picking)
+        self.assertTrue(charges.invoice_id, "a per-shipment customer is invoiced in Odoo")
+        self.assertFalse(self.env["hub.event"].search([("event_type", "=", "charge.billable")]))
 
     def test_rating_again_after_a_weight_correction_adds_a_correction(self):
         picking = self._delivered_picking()
