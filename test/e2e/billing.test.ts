@@ -128,7 +128,11 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
     const { pickingId, pickingName } = await validateDelivery(partnerId, qty)
     const job = await waitFor('transport order at the TMS', () => [...tms.jobs.values()].find(j => j.order.customerRef === `stock.picking/${pickingId}`), 60_000, 250)
     // milestones are only accepted for a job Odoo knows as the delivery's tracking number
-    await waitFor('TMS job recorded on the delivery', async () => (await rpc.executeKw<Row[]>('stock.picking', 'read', [[pickingId], ['hub_tracking_number']]))[0]!.hub_tracking_number === job.jobId, 60_000, 250)
+    const [recorded] = await waitFor('TMS job recorded on the delivery', async () => {
+      const rows = await rpc.executeKw<Row[]>('stock.picking', 'read', [[pickingId], ['hub_tracking_number', 'hub_distance_km']])
+      return rows[0]!.hub_tracking_number === job.jobId ? rows : null
+    }, 60_000, 250)
+    assert.equal(recorded!.hub_distance_km, job.plannedKm, 'the route distance the TMS planned is on the delivery (distance bands rate by it)')
     return { pickingId, pickingName, jobId: job.jobId }
   }
 

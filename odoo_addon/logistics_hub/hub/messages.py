@@ -128,6 +128,9 @@ def check_shipment(shipment, where):
     amount = shipment.get("amount")
     if amount is not None and not _is_number(amount):
         raise MessageError(f"{where}: 'amount' must be a number or null, got {amount!r}")
+    distance = shipment.get("distance_km")
+    if distance is not None and (not _is_number(distance) or distance < 0):
+        raise MessageError(f"{where}: 'distance_km' must be a number of at least 0 or null, got {distance!r}")
     label = _optional_str(shipment, "label_pdf_base64", where)
     if label:
         try:
@@ -141,6 +144,7 @@ def check_shipment(shipment, where):
         "label_pdf_base64": label,
         "amount": float(amount) if amount is not None else None,
         "currency": _optional_str(shipment, "currency", where),
+        "distance_km": float(distance) if distance is not None else None,
     }
 
 

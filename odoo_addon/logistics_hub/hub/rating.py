@@ -2,8 +2,10 @@
 
 The order in which a price is composed (README, "Billing"), each step on the result of the ones before:
   1. billable weight = the larger of the actual weight and the dimensional weight (volume cm³ / divisor);
-  2. the lane line: the destination country, the postcode range when the line has one, and the weight
-     bracket ``weight_from < billable <= weight_to`` (a first bracket starting at 0 also takes 0 kg);
+  2. the lane line: the destination country, the postcode range when the line has one, the distance band
+     ``km_from < distance <= km_to`` when the line has one (a shipment without a known distance matches
+     no banded line), and the weight bracket ``weight_from < billable <= weight_to`` (a first bracket or
+     band starting at 0 also takes 0);
   3. transport = base + per kg x billable weight, raised to the card's minimum charge;
   4. remote area: a flat fee when the destination postcode lies in one of the card's remote ranges;
   5. fuel: the fuel index percentage valid on the shipment date, of transport + remote area.
@@ -12,7 +14,8 @@ Every step is non-decreasing in the weight and a card's brackets are checked to 
 """
 from collections import namedtuple
 
-Lane = namedtuple("Lane", "name country zip_from zip_to weight_from weight_to base per_kg")
+Lane = namedtuple("Lane", "name country zip_from zip_to weight_from weight_to base per_kg km_from km_to",
+                  defaults=(0.0, 0.0))
 Rated = namedtuple("Rated", "lane billable_weight dimensional_weight transport minimum_applied remote fuel fuel_percent")
 
 
@@ -41,21 +44,37 @@ def lane_price(lane, weight):
     return lane.base + lane.per_kg * weight
 
 
-def find_lane(lanes, country, zip_code, weight):
+def banded(lane):
+    """Whether the line prices a distance band (km_to set); else it takes any distance."""
+    return bool(lane.km_to)
+
+
+def in_band(lane, distance_km):
+    if not banded(lane):
+        return True
+    if distance_km is None:
+        return False
+    return lane.km_from < distance_km <= lane.km_to or (distance_km == 0 and lane.km_from == 0)
+
+
+def find_lane(lanes, country, zip_code, weight, distance_km=None):
     for lane in lanes:
         if lane.country and lane.country != country:
             continue
         if not zip_in_range(zip_code, lane.zip_from, lane.zip_to):
+            continue
+        if not in_band(lane, distance_km):
             continue
         if lane.weight_from < weight <= lane.weight_to or (weight == 0 and lane.weight_from == 0):
             return lane
     return None
 
 
-def rate(lanes, country, zip_code, weight_kg, volume_cm3, divisor, minimum, remote_ranges, remote_fee, fuel_percent):
+def rate(lanes, country, zip_code, weight_kg, volume_cm3, divisor, minimum, remote_ranges, remote_fee, fuel_percent,
+         distance_km=None):
     """The price of one shipment, by component, or None when no lane line takes it (never a zero price)."""
     billable, dimensional = billable_weight(weight_kg, volume_cm3, divisor)
-    lane = find_lane(lanes, country, zip_code, billable)
+    lane = find_lane(lanes, country, zip_code, billable, distance_km)
     if lane is None:
         return None
     transport = lane_price(lane, billable)
@@ -80,6 +99,13 @@ def _ranges_overlap(a_from, a_to, b_from, b_to):
     return a_low <= b_high and b_low <= a_high
 
 
+def _bands_overlap(a, b):
+    """Distance bands overlap; a line without a band takes every distance."""
+    if not banded(a) or not banded(b):
+        return True
+    return a.km_from < b.km_to and b.km_from < a.km_to
+
+
 def bracket_problems(lanes):
     """Why a card's lane lines cannot price every weight once and without a drop, each naming the lines:
     overlapping brackets of one lane, a gap between brackets (or a first one not starting at 0), a
@@ -93,15 +119,18 @@ def bracket_problems(lanes):
         if normalize_zip(lane.zip_from) and normalize_zip(lane.zip_to) \
                 and normalize_zip(lane.zip_from) > normalize_zip(lane.zip_to):
             problems.append(f"{lane.name}: the postcode range {lane.zip_from}-{lane.zip_to} is reversed")
+        if lane.km_from < 0 or (banded(lane) and lane.km_to <= lane.km_from) or (lane.km_from and not banded(lane)):
+            problems.append(f"{lane.name}: the distance band {lane.km_from:g}-{lane.km_to:g} km is empty")
     for i, a in enumerate(lanes):
         for b in lanes[i + 1:]:
-            same_lane = a.country == b.country and _ranges_overlap(a.zip_from, a.zip_to, b.zip_from, b.zip_to)
+            same_lane = a.country == b.country and _ranges_overlap(a.zip_from, a.zip_to, b.zip_from, b.zip_to) \
+                and _bands_overlap(a, b)
             if same_lane and a.weight_from < b.weight_to and b.weight_from < a.weight_to:
                 problems.append(f"{a.name} and {b.name} overlap: both price {max(a.weight_from, b.weight_from):g}-"
                                 f"{min(a.weight_to, b.weight_to):g} kg to the same destinations")
     by_zone = {}
     for lane in lanes:
-        zone = (lane.country, normalize_zip(lane.zip_from), normalize_zip(lane.zip_to))
+        zone = (lane.country, normalize_zip(lane.zip_from), normalize_zip(lane.zip_to), lane.km_from, lane.km_to)
         by_zone.setdefault(zone, []).append(lane)
     for zone_lanes in by_zone.values():
         zone_lanes.sort(key=lambda lane: lane.weight_from)
@@ -116,4 +145,23 @@ def bracket_problems(lanes):
                     and lane_price(heavier, heavier.weight_from) < lane_price(lighter, lighter.weight_to) - 1e-9:
                 problems.append(f"{heavier.name} starts cheaper than {lighter.name} ends at {lighter.weight_to:g} kg: "
                                 f"a heavier shipment would cost less")
+    problems.extend(_band_gaps(by_zone))
+    return problems
+
+
+def _band_gaps(by_zone):
+    """The distance bands of one destination must join from 0 km: a distance between two bands would
+    match no line."""
+    problems = []
+    bands_by_area = {}
+    for (country, zip_from, zip_to, km_from, km_to), zone_lanes in by_zone.items():
+        if km_to:
+            bands_by_area.setdefault((country, zip_from, zip_to), []).append((km_from, km_to, zone_lanes[0].name))
+    for bands in bands_by_area.values():
+        bands.sort()
+        if bands[0][0] != 0:
+            problems.append(f"{bands[0][2]}: the first distance band of its lane starts at {bands[0][0]:g} km, not 0 km")
+        for (_low, nearer_to, nearer), (farther_from, _high, farther) in zip(bands, bands[1:]):
+            if farther_from > nearer_to:
+                problems.append(f"{nearer} and {farther} leave a gap: nothing prices {nearer_to:g}-{farther_from:g} km")
     return problems

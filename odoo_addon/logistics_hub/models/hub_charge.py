@@ -171,7 +171,8 @@ class HubCharge(models.Model):
         """What proof of delivery charges, as ``{charge_type: (amount, description)}``."""
         weight, volume = self._hub_shipment_measures(picking)
         destination = picking.partner_id
-        rated = card._hub_rate(destination.country_id, destination.zip, weight, volume, at.date())
+        rated = card._hub_rate(destination.country_id, destination.zip, weight, volume, at.date(),
+                               distance_km=picking.hub_distance_km or None)
         billed = (f"{rated.billable_weight:g} kg billed (actual {weight:g} kg, dimensional "
                   f"{rated.dimensional_weight:g} kg)")
         minimum = _(", minimum %s applied", rated.transport) if rated.minimum_applied else ""

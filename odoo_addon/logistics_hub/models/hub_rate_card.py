@@ -87,7 +87,8 @@ class HubRateCard(models.Model):
         self.ensure_one()
         return [
             Lane(line.display_name, line.country_id.code or None, line.zip_from or "", line.zip_to or "",
-                 line.weight_from, line.weight_to, line.base_price, line.price_per_kg)
+                 line.weight_from, line.weight_to, line.base_price, line.price_per_kg,
+                 line.distance_from, line.distance_to)
             for line in self.line_ids
         ]
 
@@ -116,20 +117,24 @@ class HubRateCard(models.Model):
             [("company_id", "=", self.company_id.id), ("date_from", "<=", on_date)], order="date_from desc", limit=1)
         return index.percent
 
-    def _hub_rate(self, country, zip_code, weight_kg, volume_cm3, on_date):
+    def _hub_rate(self, country, zip_code, weight_kg, volume_cm3, on_date, distance_km=None):
         """Rated components (hub/rating.py Rated); UserError when no lane takes the shipment."""
         self.ensure_one()
         rated = rate(
             self._hub_lanes(), country.code if country else None, zip_code, weight_kg, volume_cm3,
             self.volumetric_divisor, self.minimum_charge,
             [(r.country_id.code or None, r.zip_from or "", r.zip_to or "") for r in self.remote_area_ids],
-            self.remote_area_fee, self._hub_fuel_percent(on_date),
+            self.remote_area_fee, self._hub_fuel_percent(on_date), distance_km=distance_km,
         )
         if rated is None:
+            if distance_km is None and any(line.distance_to for line in self.line_ids):
+                distance = _(" (its distance is not known: lanes priced by distance band cannot take it)")
+            else:
+                distance = _(" over %s km", distance_km) if distance_km is not None else ""
             raise UserError(_(
-                "Rate card %(card)s has no lane for %(weight)s kg to %(country)s %(zip)s.",
+                "Rate card %(card)s has no lane for %(weight)s kg to %(country)s %(zip)s%(distance)s.",
                 card=self.name, weight=round(max(weight_kg or 0.0, (volume_cm3 or 0.0) / self.volumetric_divisor), 3),
-                country=country.code if country else "?", zip=zip_code or "",
+                country=country.code if country else "?", zip=zip_code or "", distance=distance,
             ))
         return rated
 
@@ -149,14 +154,21 @@ class HubRateCardLine(models.Model):
     zip_to = fields.Char(string="Postcode To")
     weight_from = fields.Float(string="Above (kg)", digits=(16, 3), default=0.0)
     weight_to = fields.Float(string="Up To (kg)", digits=(16, 3), required=True)
+    distance_from = fields.Float(string="Above (km)", digits=(16, 1), default=0.0)
+    distance_to = fields.Float(
+        string="Up To (km)", digits=(16, 1), default=0.0,
+        help="A distance band: the line takes shipments whose route distance (the TMS's planned distance, or "
+             "the one set on the delivery) lies in it. 0: any distance.")
     base_price = fields.Monetary(string="Base")
     price_per_kg = fields.Monetary(string="Per kg")
 
-    @api.depends("country_id", "zip_from", "zip_to", "weight_from", "weight_to")
+    @api.depends("country_id", "zip_from", "zip_to", "weight_from", "weight_to", "distance_from", "distance_to")
     def _compute_display_name(self):
         for line in self:
             zips = f" {line.zip_from or ''}-{line.zip_to or ''}" if line.zip_from or line.zip_to else ""
-            line.display_name = f"{line.country_id.code or _('any')}{zips} {line.weight_from:g}-{line.weight_to:g} kg"
+            band = f" {line.distance_from:g}-{line.distance_to:g} km" if line.distance_to else ""
+            line.display_name = (f"{line.country_id.code or _('any')}{zips}{band} "
+                                 f"{line.weight_from:g}-{line.weight_to:g} kg")
 
 
 class HubRateCardRemote(models.Model):

@@ -43,6 +43,11 @@ class StockPicking(models.Model):
     hub_carrier_service = fields.Char(string="Carrier Service", readonly=True, copy=False, groups=HUB_VIEWER)
     hub_shipping_cost = fields.Float(string="Booked Shipping Cost", readonly=True, copy=False, groups=HUB_VIEWER)
     hub_shipping_currency = fields.Char(string="Shipping Currency", readonly=True, copy=False, groups=HUB_VIEWER)
+    hub_distance_km = fields.Float(
+        string="Route Distance (km)", digits=(16, 1), copy=False, tracking=True, groups=HUB_VIEWER,
+        help="The planned route distance the transport platform answered when it took the shipment; a dispatcher "
+             "may set it. Rate card lanes priced by distance band use it.",
+    )
     hub_label_attachment_id = fields.Many2one(
         "ir.attachment", string="Shipping Label", readonly=True, copy=False, ondelete="set null", groups=HUB_VIEWER,
     )
@@ -292,6 +297,7 @@ class StockPicking(models.Model):
             "hub_shipping_cost": shipment["amount"] or 0.0,
             "hub_shipping_currency": shipment["currency"] or False,
             "hub_shipment_event_id": event.id,
+            **({"hub_distance_km": shipment["distance_km"]} if shipment.get("distance_km") is not None else {}),
             # Where Odoo's own carrier integrations put it: tracking link, delivery slip, portal.
             "carrier_tracking_ref": number,
         }

@@ -106,6 +106,32 @@ class TestRating(ShipmentCase):
                          "B and H overlap"):
             self.assertIn(expected, text)
 
+    def test_distance_bands(self):
+        lanes = [
+            Lane("DE 0-150 km 0-20", "DE", "", "", 0, 20, 20.0, 1.0, 0, 150),
+            Lane("DE 150-600 km 0-20", "DE", "", "", 0, 20, 45.0, 1.5, 150, 600),
+        ]
+        self.assertEqual(bracket_problems(lanes), [])
+        by_distance = [(km, rate(lanes, "DE", "10115", 10, 0, 5000, 0, (), 0, 0, distance_km=km))
+                       for km in (0, 80, 150, 150.1, 600)]
+        self.assertEqual([(km, r.lane.name, r.transport) for km, r in by_distance], [
+            (0, "DE 0-150 km 0-20", 30.0), (80, "DE 0-150 km 0-20", 30.0), (150, "DE 0-150 km 0-20", 30.0),
+            (150.1, "DE 150-600 km 0-20", 60.0), (600, "DE 150-600 km 0-20", 60.0),
+        ])
+        self.assertIsNone(rate(lanes, "DE", "10115", 10, 0, 5000, 0, (), 0, 0, distance_km=601), "beyond the last band")
+        self.assertIsNone(rate(lanes, "DE", "10115", 10, 0, 5000, 0, (), 0, 0), "no distance known: no banded lane")
+        problems = "\n".join(bracket_problems([
+            Lane("P", "DE", "", "", 0, 20, 20.0, 1.0, 0, 150),
+            Lane("Q", "DE", "", "", 0, 20, 45.0, 1.5, 100, 600),    # overlaps P between 100 and 150 km
+            Lane("R", "AT", "", "", 0, 20, 20.0, 1.0, 0, 100),
+            Lane("S", "AT", "", "", 0, 20, 45.0, 1.5, 200, 600),    # gap after R
+            Lane("T", "CH", "", "", 0, 20, 45.0, 1.5, 50, 600),     # bands not from 0 km
+            Lane("U", "PL", "", "", 0, 20, 45.0, 1.5, 300, 200),    # empty band
+        ]))
+        for expected in ("P and Q overlap", "R and S leave a gap: nothing prices 100-200 km",
+                         "T: the first distance band of its lane starts at 50 km", "U: the distance band 300-200 km is empty"):
+            self.assertIn(expected, problems)
+
 
 @tagged("post_install", "-at_install")
 class TestBilling(ShipmentCase):
@@ -298,6 +324,44 @@ class TestBilling(ShipmentCase):
                                                       ("res_model", "=", "stock.picking")])
         self.assertEqual(len(exception), 1)
         self.assertIn("no lane for 7.5 kg to DE 10115", exception.description)
+
+    def test_distance_band_lanes_price_the_route_distance_the_tms_planned(self):
+        self.card.write({"line_ids": [
+            fields.Command.create({"country_id": self.env.ref("base.de").id, "weight_from": 0, "weight_to": 50,
+                                   "distance_from": 0, "distance_to": 300, "base_price": 40.0, "price_per_kg": 1.0}),
+            fields.Command.create({"country_id": self.env.ref("base.de").id, "weight_from": 0, "weight_to": 50,
+                                   "distance_from": 300, "distance_to": 900, "base_price": 90.0, "price_per_kg": 1.0}),
+        ]})
+        berlin = self.env["res.partner"].create({"name": "Berlin", "country_id": self.env.ref("base.de").id,
+                                                 "zip": "10115", "parent_id": self.customer.id, "type": "delivery"})
+        far, unknown = self._create_order(), self._create_order()
+        for order in (far, unknown):
+            order.partner_shipping_id = berlin
+            order.action_confirm()
+            order.picking_ids.move_ids.picked = True
+            order.picking_ids.button_validate()
+        far_picking, unknown_picking = far.picking_ids, unknown.picking_ids
+        # the TMS planned 420 km for one; the other was booked without a distance
+        event = self._outbound(far_picking, self.best)
+        self._apply_results(self._result(event, shipment=dict(self._shipment("TMS-1"), distance_km=420)))
+        self.assertEqual(far_picking.hub_distance_km, 420)
+        self._book(unknown_picking, tracking="TMS-2")
+        self._track("far", self._tracking_event("t:1", "delivered", "2026-11-25T10:30:00Z", tracking="TMS-1", pod=POD))
+        self._track("unknown", self._tracking_event("t:2", "delivered", "2026-11-25T10:30:00Z", tracking="TMS-2", pod=POD))
+        transport = self._charges(far_picking).filtered(lambda c: c.charge_type == "transport")
+        self.assertAlmostEqual(transport.amount, 97.5, msg="the 300-900 km band: 90 + 1 x 7.5 kg")
+        self.assertIn("300-900 km", transport.description)
+        self.assertFalse(self._charges(unknown_picking))
+        exception = self.env["hub.exception"].search([("reason", "=", "not_rated"), ("res_id", "=", unknown_picking.id),
+                                                      ("res_model", "=", "stock.picking")])
+        self.assertIn("its distance is not known", exception.description)
+
+    def test_malformed_distance_from_a_partner_is_refused(self):
+        picking = self._done_picking()
+        event = self._outbound(picking, self.best)
+        with self.assertRaises(ValidationError) as cm:
+            self._apply_results(self._result(event, shipment=dict(self._shipment("TMS-3"), distance_km=-4)))
+        self.assertIn("'distance_km' must be a number of at least 0", str(cm.exception))
 
     def test_an_order_in_another_currency_is_refused(self):
         usd = self.env.ref("base.USD")

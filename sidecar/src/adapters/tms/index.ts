@@ -18,10 +18,12 @@ export const tmsAdapter: Adapter = {
     const answer = await callPartnerJson(connector, {
       method: 'POST', path: '/transport-orders', body: toTransportOrder(req, envelope.correlation_id), auth: { bearer: true }, headers: { 'idempotency-key': envelope.id, ...traceHeaders(envelope.correlation_id) }
     }, parseTmsError)
-    const jobId = (answer as { jobId?: unknown } | null)?.jobId
+    const { jobId, plannedDistanceKm } = (answer ?? {}) as { jobId?: unknown, plannedDistanceKm?: unknown }
     // idempotent on orderRef: a retry returns the same job
     if (typeof jobId !== 'string' || jobId === '') throw new RetryableError(`${connectorLabel(connector)} accepted the order but returned no jobId`)
-    return { externalRef: jobId, details: { shipment: { carrier: connector.code, service: 'transport', tracking_number: jobId, label_pdf_base64: null, amount: null, currency: null } } }
+    // the planned route distance prices rate card lanes by distance band in Odoo
+    const distance = typeof plannedDistanceKm === 'number' && Number.isFinite(plannedDistanceKm) && plannedDistanceKm >= 0 ? plannedDistanceKm : null
+    return { externalRef: jobId, details: { shipment: { carrier: connector.code, service: 'transport', tracking_number: jobId, label_pdf_base64: null, amount: null, currency: null, distance_km: distance } } }
   },
   parseInbound (webhookId, body) {
     const event = fromMilestone(body)
