@@ -11,7 +11,10 @@ import { postSignedCallback } from '../signed-callback.ts'
  */
 export type TmsMilestone = 'DEPARTED' | 'DELAYED' | 'ROUTE_DEVIATION' | 'ARRIVED' | 'POD'
 
-interface TransportJob { jobId: string, order: Record<string, any>, milestones: unknown[] }
+interface TransportJob { jobId: string, order: Record<string, any>, milestones: unknown[], plannedKm: number }
+
+/** A stand-in route planner: the same postcode is always the same distance from the depot. */
+const plannedFromPostcode = (zip: unknown): number => 5 + (Number(String(zip ?? '').replace(/\D/g, '').slice(0, 4)) || 0) % 400
 
 export class TmsSimulator {
   readonly faults = new FaultInjector()
@@ -21,7 +24,8 @@ export class TmsSimulator {
   #server: Server = createServer((req, res) => { void this.#handle(req, res) })
   #seq = 0
 
-  constructor (private options: { apiKey?: string, callbackUrl?: string, callbackSecret?: string } = {}) {}
+  /** `plannedKm`: the route distance a new job is planned at (default: derived from the delivery postcode) */
+  constructor (private options: { apiKey?: string, callbackUrl?: string, callbackSecret?: string, plannedKm?: number } = {}) {}
 
   configure (patch: Partial<TmsSimulator['options']>): void { this.options = { ...this.options, ...patch } }
 
@@ -86,9 +90,9 @@ export class TmsSimulator {
       if (req.method === 'POST' && path === '/transport-orders') {
         if (!body.orderRef || !body.delivery?.city) return answer(422, { message: 'orderRef and delivery.city are required', code: 'INVALID_ORDER' })
         const existing = [...this.jobs.values()].find(j => j.order.orderRef === body.orderRef)
-        const job = existing ?? { jobId: `TMS-${String(++this.#seq).padStart(5, '0')}`, order: body, milestones: [] }
+        const job = existing ?? { jobId: `TMS-${String(++this.#seq).padStart(5, '0')}`, order: body, milestones: [], plannedKm: this.options.plannedKm ?? plannedFromPostcode(body.delivery?.zip) }
         this.jobs.set(job.jobId, job)
-        return answer(existing ? 200 : 201, { jobId: job.jobId, status: 'PLANNED' })
+        return answer(existing ? 200 : 201, { jobId: job.jobId, status: 'PLANNED', plannedDistanceKm: job.plannedKm })
       }
       answer(404, { message: `no route ${req.method} ${path}` })
     } catch (err) {
