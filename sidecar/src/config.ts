@@ -136,6 +136,12 @@ const settings = z.object({
   HUB_GATEWAY_ODOO_SESSIONS: z.stringbool().default(true),
   /** browser origins allowed by CORS, comma separated; none by default (session cookies must not be usable cross-site) */
   HUB_GATEWAY_CORS_ORIGINS: z.string().optional(),
+  /** seconds between checks of the subgraph connectors and their SDLs (recomposing the supergraph when either changed); 0 = never */
+  HUB_GATEWAY_SUBGRAPH_POLL_SECONDS: z.coerce.number().min(0).default(30),
+  /** calls one caller may have in flight to one remote subgraph; the rest wait in its own queue */
+  HUB_GATEWAY_SUBGRAPH_CONCURRENCY_PER_CALLER: z.coerce.number().int().min(1).default(2),
+  /** calls the gateway may have in flight to one remote subgraph in all */
+  HUB_GATEWAY_SUBGRAPH_CONCURRENCY: z.coerce.number().int().min(1).default(16),
   /** seconds the customer exposure policy read from Odoo is cached */
   HUB_GATEWAY_POLICY_TTL_SECONDS: z.coerce.number().int().min(0).default(30),
   /** external identity provider: tokens whose iss is HUB_EXTERNAL_ISSUER are verified against this JWKS */

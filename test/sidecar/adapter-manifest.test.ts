@@ -17,7 +17,7 @@ describe('adapter manifests', () => {
   const names = ADAPTER_MANIFESTS.map(m => m.name)
 
   it('list every adapter, and the registry serves each one (keys Odoo has stored are unchanged)', () => {
-    assert.deepEqual(names, ['parcelfast', 'rate_shop', 'rest', 'swiftpost', 'tms', 'webhook', 'wms'])
+    assert.deepEqual(names, ['graphql_subgraph', 'parcelfast', 'rate_shop', 'rest', 'swiftpost', 'tms', 'webhook', 'wms'])
     for (const name of names) assert.equal(adapterFor(name)?.name, name, name)
     assert.deepEqual(names.filter(n => carrierAdapterFor(n)), ['parcelfast', 'swiftpost'])
   })

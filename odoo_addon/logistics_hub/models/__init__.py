@@ -1,6 +1,7 @@
 from . import hub_record_mixin
 from . import hub_sync_mixin
 from . import hub_connector
+from . import hub_connector_subgraph
 from . import hub_route
 from . import hub_event
 from . import hub_event_attempt

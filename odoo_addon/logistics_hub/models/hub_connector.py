@@ -43,6 +43,7 @@ class HubConnector(models.Model):
             ("billing", "Billing"),
             ("portal", "Customer Portal"),
             ("webhook", "Generic Webhook"),
+            ("subgraph", "GraphQL Subgraph"),
         ],
         required=True,
         default="webhook",

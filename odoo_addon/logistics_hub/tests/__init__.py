@@ -29,3 +29,4 @@ from . import test_process_signals
 from . import test_short_pick
 from . import test_process_card
 from . import test_billing
+from . import test_subgraph_connector

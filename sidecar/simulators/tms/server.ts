@@ -3,11 +3,15 @@ import type { AddressInfo } from 'node:net'
 import { FaultInjector, type FaultSettings } from '../faults.ts'
 import { readBody, sendJson } from '../http-util.ts'
 import { postSignedCallback } from '../signed-callback.ts'
+import { TmsFleetSubgraph } from './subgraph.ts'
 
 /**
  * A transport management (fleet) platform: takes transport orders for B2B deliveries (idempotent on
  * orderRef) and reports milestones (DEPARTED, DELAYED, ROUTE_DEVIATION, ARRIVED, POD) to a webhook,
  * signed per Standard Webhooks. Same fault injection and `/_sim/*` control API as the other simulators.
+ * POST /graphql is its federation subgraph (subgraph.ts: vehicle, position and ETA of a job), behind the
+ * same API key; it has its own faults (`subgraph.faults`, `/_sim/subgraph`) so a test can break the
+ * GraphQL side while transport orders still flow.
  */
 export type TmsMilestone = 'DEPARTED' | 'DELAYED' | 'ROUTE_DEVIATION' | 'ARRIVED' | 'POD'
 
@@ -21,11 +25,19 @@ export class TmsSimulator {
   readonly jobs = new Map<string, TransportJob>()
   readonly requests: Array<{ path: string, status: number | 'hang' }> = []
   readonly webhooks: Array<{ jobId: string, status: number | 'error' }> = []
+  // getters: configure() may change the key or the claim secret after the subgraph exists
+  readonly subgraph = new TmsFleetSubgraph(this.jobs, {
+    apiKey: () => this.options.apiKey, claimSecret: () => this.options.claimSecret, claimAudience: () => this.options.claimAudience
+  })
   #server: Server = createServer((req, res) => { void this.#handle(req, res) })
   #seq = 0
 
-  /** `plannedKm`: the route distance a new job is planned at (default: derived from the delivery postcode) */
-  constructor (private options: { apiKey?: string, callbackUrl?: string, callbackSecret?: string, plannedKm?: number } = {}) {}
+  /**
+   * `plannedKm`: the route distance a new job is planned at (default: derived from the delivery postcode);
+   * `claimSecret`, `claimAudience`: the HS256 secret and the audience of the hub's `x-hub-caller` claim on
+   * /graphql (no secret: not checked; the hub signs with the connector's secret, for the connector's code)
+   */
+  constructor (private options: { apiKey?: string, callbackUrl?: string, callbackSecret?: string, plannedKm?: number, claimSecret?: string, claimAudience?: string } = {}) {}
 
   configure (patch: Partial<TmsSimulator['options']>): void { this.options = { ...this.options, ...patch } }
 
@@ -72,11 +84,17 @@ export class TmsSimulator {
 
   async #handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://sim').pathname
+    if (path === '/graphql') return this.subgraph.handle(req, res) // reads its own body, applies its own faults
     try {
       const raw = req.method === 'GET' ? '' : await readBody(req)
       const body = raw ? JSON.parse(raw) : {}
       if (path === '/_sim/state') return sendJson(res, 200, { jobs: [...this.jobs.values()], requests: this.requests, webhooks: this.webhooks })
       if (path === '/_sim/faults') return sendJson(res, 200, this.faults.set(body as Partial<FaultSettings>))
+      if (path === '/_sim/subgraph') {
+        if (body.variant) this.subgraph.useVariant(body.variant)
+        if (body.faults) this.subgraph.faults.set(body.faults as Partial<FaultSettings>)
+        return sendJson(res, 200, { variant: this.subgraph.variant, faults: this.subgraph.faults.settings, calls: this.subgraph.calls })
+      }
       const m = /^\/_sim\/jobs\/([^/]+)\/milestones$/.exec(path)
       if (m) return sendJson(res, 200, { milestones: await this.report(m[1]!, body.milestones ?? []) })
       const verdict = await this.faults.next()

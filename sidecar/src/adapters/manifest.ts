@@ -11,9 +11,9 @@ import { z } from 'zod'
  */
 
 /** What an adapter really does; compensations (cancel, void) are declared so processes can ask for them. */
-export const CAPABILITIES = ['deliver', 'rate', 'book', 'track', 'poll', 'cancel', 'void', 'freight-bills', 'test-connection', 'inbound'] as const
+export const CAPABILITIES = ['deliver', 'rate', 'book', 'track', 'poll', 'cancel', 'void', 'freight-bills', 'test-connection', 'inbound', 'subgraph'] as const
 /** hub.connector `kind` values (Odoo's selection keys) */
-export const KINDS = ['carrier', 'wms', 'tms', 'billing', 'portal', 'webhook'] as const
+export const KINDS = ['carrier', 'wms', 'tms', 'billing', 'portal', 'webhook', 'subgraph'] as const
 /** The hub.connector fields an adapter may read as its settings (the connector form shows these). */
 export const SETTINGS = ['base_url', 'secret', 'timeout', 'rest_mapping'] as const
 

@@ -1,4 +1,5 @@
 import { carrierConnectorAdapter } from './carrier/connector-adapter.ts'
+import { graphqlSubgraphAdapter } from './graphql-subgraph/index.ts'
 import type { CarrierAdapter } from './carrier/types.ts'
 import { type AdapterManifest, type Capability, ManifestError, loadManifests } from './manifest.ts'
 import { parcelfast, parcelfastProbe } from './parcelfast/index.ts'
@@ -20,7 +21,7 @@ export type Implementation = Adapter | CarrierImplementation
  * implementations untyped until run time and hide a missing export until the first delivery.
  */
 const IMPLEMENTATIONS: Implementation[] = [
-  webhookAdapter, wmsAdapter, rateShopAdapter, tmsAdapter, restAdapter,
+  webhookAdapter, wmsAdapter, rateShopAdapter, tmsAdapter, restAdapter, graphqlSubgraphAdapter,
   { carrier: parcelfast, probe: parcelfastProbe }, { carrier: swiftpost, probe: swiftpostProbe }
 ]
 
@@ -55,7 +56,8 @@ export function buildRegistry (manifests: AdapterManifest[], implementations: Im
     mismatch('test-connection', adapter.probe !== undefined)
     for (const capability of CARRIER_CAPABILITIES) mismatch(capability, 'carrier' in impl)
     mismatch('freight-bills', 'carrier' in impl && impl.carrier.freightBills !== undefined)
-    if (!has.has('deliver')) throw new ManifestError(`adapter ${manifest.name}: every adapter delivers; its manifest omits "deliver"`)
+    // a GraphQL subgraph is queried by the gateway instead
+    if (!has.has('deliver') && !has.has('subgraph')) throw new ManifestError(`adapter ${manifest.name}: every adapter but a subgraph delivers; its manifest omits "deliver"`)
     adapters.set(manifest.name, adapter)
     if ('carrier' in impl) carriers.set(manifest.name, impl.carrier)
   }

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { ProbeContext, ProbeResult } from '../adapters/types.ts'
 import { CARRIER_ADAPTERS, adapterFor } from '../adapters/registry.ts'
@@ -6,17 +5,10 @@ import type { Connector } from '../adapters/types.ts'
 import { activeConnectorByCode, activeConnectorsByAdapters } from '../db/connector-plans.ts'
 import type { Pool } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
+import { adminAllowed } from './admin-token.ts'
 
 export interface AdminDeps { pool: Pool, adminToken: string | undefined, logger: Logger }
 
-/** Only `Authorization: Bearer <token>` (RFC 6750): the bare token or another scheme is refused. */
-function tokenMatches (header: string | undefined, token: string): boolean {
-  const bearer = /^Bearer +(\S+) *$/i.exec(header ?? '')
-  if (!bearer) return false
-  const given = Buffer.from(bearer[1]!)
-  const expected = Buffer.from(token)
-  return given.length === expected.length && timingSafeEqual(given, expected)
-}
 
 /**
  * POST /admin/connectors/:code/test — "Test connection" in Odoo's connector form. The connector's
@@ -27,8 +19,7 @@ function tokenMatches (header: string | undefined, token: string): boolean {
  */
 export function registerAdminRoutes (app: FastifyInstance, { pool, adminToken, logger }: AdminDeps): void {
   app.post<{ Params: { code: string } }>('/admin/connectors/:code/test', async (req, reply) => {
-    if (!adminToken) return await reply.code(503).send({ error: 'admin_disabled', message: 'set HUB_ADMIN_TOKEN to enable the admin API' })
-    if (!tokenMatches(req.headers.authorization, adminToken)) return await reply.code(401).header('www-authenticate', 'Bearer realm="logistics-hub-admin"').send({ error: 'unauthorized', message: 'expected Authorization: Bearer <HUB_ADMIN_TOKEN>' })
+    if (!await adminAllowed(req, reply, adminToken)) return
     const { rows: [connector] } = await pool.query<Connector>(activeConnectorByCode(req.params.code))
     if (!connector) return await reply.code(404).send({ error: 'unknown_connector', message: `no active connector ${req.params.code}` })
     return await reply.send(await testConnector(connector, pool, logger))

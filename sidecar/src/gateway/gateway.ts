@@ -11,11 +11,16 @@ import type { Pool } from '../db/pool.ts'
 import type { Logger } from '../observability/logger.ts'
 import { type OdooKw, kwReader } from '../odoo/reader.ts'
 import { OdooSessions, sessionKw } from '../odoo/session.ts'
-import type { BreakerRegistry } from '../shipping/breakers.ts'
+import { BreakerRegistry } from '../shipping/breakers.ts'
 import { RateLimiter } from '../rate-limiter.ts'
 import { BackendBudget } from './backend-budget.ts'
 import { type DataSources, type GatewayContext, createRequestData } from './context.ts'
 import { createMaskError } from './errors.ts'
+import { LOCAL_SUBGRAPH_URL, subgraphSdl } from './schema.ts'
+import { Supergraph } from './federation/supergraph.ts'
+import { registerSupergraphRoute } from './federation/supergraph-route.ts'
+import { createSubgraphMetrics } from './federation/subgraph-metrics.ts'
+import { useSubgraphErrors } from './federation/use-subgraph-errors.ts'
 import { ExposurePolicy } from './exposure.ts'
 import { registerGraphqlRoute } from './graphql-route.ts'
 import { type CarrierTracking, connectorCarrierTracking } from './live/carrier-tracking.ts'
@@ -51,6 +56,8 @@ export interface Gateway {
   metrics: GatewayMetrics
   /** the callers' shares of Odoo (in flight and queued per caller) */
   backend: BackendBudget
+  /** the graph served: the hub's own, composed with the remote subgraph connectors */
+  supergraph: Supergraph
 }
 
 function tokenSettings (config: Config): TokenSettings {
@@ -93,7 +100,7 @@ function createDataSources (deps: GatewayDeps, backend: BackendBudget): DataSour
 }
 
 /** Order matters: who is asking, then how often, then what (persisted), then how big, then the schema rules. */
-function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSettings, metrics: GatewayMetrics, backend: BackendBudget): Plugin[] {
+function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSettings, metrics: GatewayMetrics, backend: BackendBudget, supergraph: Supergraph): Plugin[] {
   const { config, pool, logger } = deps
   const sources = createDataSources(deps, backend)
   const authenticate = createAuthenticator({
@@ -105,8 +112,9 @@ function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSetting
     useAuthentication({ authenticate, createData: async caller => await createRequestData(caller, sources), log: logger }) as Plugin,
     useRateLimit({ limiter: new RateLimiter() }),
     usePersistedOperations({ operations: loadPersistedOperations(config.HUB_GATEWAY_PERSISTED_DIR, config.HUB_GATEWAY_PERSISTED_FILE), only: config.HUB_GATEWAY_PERSISTED_ONLY }),
-    useQueryLimits({ maxDepth: config.HUB_GATEWAY_MAX_DEPTH, maxCost: config.HUB_GATEWAY_MAX_COST, maxAliases: config.HUB_GATEWAY_MAX_ALIASES, maxTokens: config.HUB_GATEWAY_MAX_TOKENS, maxBackendCalls: config.HUB_GATEWAY_MAX_BACKEND_CALLS }),
+    useQueryLimits({ maxDepth: config.HUB_GATEWAY_MAX_DEPTH, maxCost: config.HUB_GATEWAY_MAX_COST, maxAliases: config.HUB_GATEWAY_MAX_ALIASES, maxTokens: config.HUB_GATEWAY_MAX_TOKENS, maxBackendCalls: config.HUB_GATEWAY_MAX_BACKEND_CALLS, remoteOwners: () => supergraph.remoteOwners() }),
     useIntrospection({ enabled: config.HUB_GATEWAY_INTROSPECTION, sdlClients: new Set(config.HUB_GATEWAY_SDL_CLIENTS.split(',').map(c => c.trim()).filter(Boolean)) }),
+    useSubgraphErrors(),
     useErrorCodes(),
     useErrorMetrics({ metrics })
   ]
@@ -120,8 +128,10 @@ function createGateway (deps: GatewayDeps): Gateway {
   const metrics = createGatewayMetrics(deps.registry ?? new Registry())
   const backend = new BackendBudget({ perCaller: config.HUB_GATEWAY_ODOO_CONCURRENCY_PER_CALLER, total: config.HUB_GATEWAY_ODOO_CONCURRENCY })
   const origins = config.HUB_GATEWAY_CORS_ORIGINS?.split(',').map(o => o.trim()).filter(Boolean)
+  const supergraph = createSupergraph(deps)
   const yoga = createYoga<{}, GatewayContext>({
-    schema: buildGatewaySchema(),
+    // the current supergraph, swapped whole when subgraphs recompose: a request runs on one schema
+    schema: () => supergraph.schema(),
     graphqlEndpoint: '/graphql',
     graphiql: config.HUB_GATEWAY_GRAPHIQL ? { title: 'Odoo Logistics Hub' } : false,
     landingPage: false,
@@ -131,9 +141,28 @@ function createGateway (deps: GatewayDeps): Gateway {
     multipart: false,
     maskedErrors: { maskError: createMaskError(logger), isDev: false },
     logging: yogaLogger(logger),
-    plugins: gatewayPlugins(deps, keys, tokens, metrics, backend)
+    plugins: gatewayPlugins(deps, keys, tokens, metrics, backend, supergraph)
   })
-  return { yoga, keys, tokens, metrics, backend }
+  return { yoga, keys, tokens, metrics, backend, supergraph }
+}
+
+function createSupergraph (deps: GatewayDeps): Supergraph {
+  const { config } = deps
+  const breakers = deps.breakers ?? new BreakerRegistry({ errorThresholdPercentage: config.HUB_BREAKER_ERROR_PCT, volumeThreshold: config.HUB_BREAKER_VOLUME, resetTimeoutMs: config.HUB_BREAKER_RESET_MS, rollingWindowMs: 60_000 })
+  const budgets = new Map<string, BackendBudget>()
+  const limits = { perCaller: config.HUB_GATEWAY_SUBGRAPH_CONCURRENCY_PER_CALLER, total: config.HUB_GATEWAY_SUBGRAPH_CONCURRENCY }
+  return new Supergraph({
+    pool: deps.pool,
+    odoo: deps.odoo,
+    log: deps.logger,
+    local: { url: LOCAL_SUBGRAPH_URL, schema: buildGatewaySchema(), sdl: subgraphSdl() },
+    calls: {
+      breakers,
+      budgets: code => { let b = budgets.get(code); if (!b) budgets.set(code, b = new BackendBudget(limits)); return b },
+      metrics: createSubgraphMetrics(deps.registry ?? new Registry()),
+      issuer: tokenSettings(config).issuer
+    }
+  })
 }
 
 /**
@@ -147,6 +176,9 @@ export function registerGateway (app: FastifyInstance, deps: GatewayDeps): Gatew
     await gateway.keys.init()
     registerTokenRoutes(scope, { pool: deps.pool, keys: gateway.keys, tokens: gateway.tokens, log: deps.logger, onIssue: outcome => gateway.metrics.tokens.inc({ outcome }) })
     registerGraphqlRoute(scope, gateway.yoga, deps.config.HUB_GATEWAY_MAX_BODY_BYTES)
+    registerSupergraphRoute(scope, gateway.supergraph, deps.config.HUB_ADMIN_TOKEN)
   })
+  if (deps.config.HUB_GATEWAY_SUBGRAPH_POLL_SECONDS > 0) gateway.supergraph.start(deps.config.HUB_GATEWAY_SUBGRAPH_POLL_SECONDS * 1000)
+  app.addHook('onClose', async () => { gateway.supergraph.stop() })
   return gateway
 }

@@ -11,7 +11,13 @@ const isPage = (type: GraphQLNamedType): boolean => /(Connection|Edge)$/.test(ty
 export interface PlanInput {
   schema: GraphQLSchema
   fragment: (name: string) => FragmentDefinitionNode | null | undefined
+  /** the remote subgraph resolving `type.field` of a composed supergraph; undefined: the hub's own graph */
+  remoteOwner?: (typeName: string, fieldName: string) => string | undefined
 }
+
+/** Who resolves a selection: the hub's own graph (Odoo) or a remote subgraph by name. */
+const HUB = ''
+
 
 /**
  * How many backend (Odoo) calls an operation plans, at most: each root field and each nested field that
@@ -19,30 +25,40 @@ export interface PlanInput {
  * selected (fragments expanded). The loaders batch one nested field over all parent rows of one
  * selection, so rows do not multiply calls; aliases do, because every aliased root field is its own
  * search with its own nested levels. graphql-armor's cost counts fields and `first`, not this.
+ *
+ * In a composed supergraph, a remote subgraph's root fields count one each, and its fields selected under
+ * one parent selection are one batched entity fetch (for every row of that level), so each remote subgraph
+ * counts one per selection that reaches it, and so does coming back to the hub's graph from a remote one;
+ * fields a subgraph resolves under its own parent field arrive in that same answer and count nothing.
  */
-export function plannedBackendCalls (input: PlanInput, selectionSet: SelectionSetNode, type: GraphQLNamedType, seen = new Set<string>()): number {
+export function plannedBackendCalls (input: PlanInput, selectionSet: SelectionSetNode, type: GraphQLNamedType, seen = new Set<string>(), owner = HUB): number {
   if (!isObjectType(type) && !isInterfaceType(type)) return 0
   const root = input.schema.getQueryType() === type
   let calls = 0
+  const fetches = new Set<string>()
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       const field = type.getFields()[selection.name.value]
       if (!field) continue // unknown fields are refused by validation
       const target = getNamedType(field.type)
+      const fieldOwner = input.remoteOwner?.(type.name, field.name) ?? HUB
       const reaches = (isObjectType(target) || isInterfaceType(target)) && !VALUE_TYPES.has(target.name) && !isPage(type)
-      if (root || reaches) calls++
-      if (selection.selectionSet) calls += plannedBackendCalls(input, selection.selectionSet, target, seen)
+      // each (aliased) root field is its own request, to Odoo or to a subgraph alike
+      if (fieldOwner !== owner && root) calls++
+      else if (fieldOwner !== owner) fetches.add(fieldOwner)
+      else if (fieldOwner === HUB && (root || reaches)) calls++
+      if (selection.selectionSet) calls += plannedBackendCalls(input, selection.selectionSet, target, seen, fieldOwner)
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const on = selection.typeCondition ? input.schema.getType(selection.typeCondition.name.value) : type
-      if (on) calls += plannedBackendCalls(input, selection.selectionSet, on, seen)
+      if (on) calls += plannedBackendCalls(input, selection.selectionSet, on, seen, owner)
     } else {
       const name = selection.name.value
       const fragment = input.fragment(name)
       const on = fragment && input.schema.getType(fragment.typeCondition.name.value)
       // a fragment cycle is refused by validation; here it must only not recurse forever
       if (!fragment || !on || seen.has(name)) continue
-      calls += plannedBackendCalls(input, fragment.selectionSet, on, new Set([...seen, name]))
+      calls += plannedBackendCalls(input, fragment.selectionSet, on, new Set([...seen, name]), owner)
     }
   }
-  return calls
+  return calls + fetches.size
 }

@@ -27,8 +27,11 @@ function loadTypeDefs (dir: URL = GRAPHQL_DIR): { domain: string[], federation: 
   }
 }
 
+/** Where the hub's own subgraph sits in a supergraph it composes (served in process, never fetched). */
+export const LOCAL_SUBGRAPH_URL = 'http://logistics-hub.local/graphql'
+
 /** What `_service { sdl }` serves: the domain SDL as written (with @key), as a Federation 2 subgraph. */
-function subgraphSdl (domain: string[]): string {
+export function subgraphSdl (domain: string[] = loadTypeDefs().domain): string {
   return ['extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])', ...domain].join('\n\n')
 }
 

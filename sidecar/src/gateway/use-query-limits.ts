@@ -6,8 +6,10 @@ import { plannedBackendCalls } from './planned-calls.ts'
 
 export interface QueryLimits {
   maxDepth: number, maxCost: number, maxAliases: number, maxTokens: number, maxDirectives?: number
-  /** planned Odoo calls per operation (planned-calls.ts); unlimited when absent */
+  /** planned backend calls (Odoo and remote subgraphs) per operation (planned-calls.ts); unlimited when absent */
   maxBackendCalls?: number
+  /** the remote subgraph resolving `Type.field` in the supergraph served now */
+  remoteOwners?: () => ReadonlyMap<string, string>
 }
 
 /** graphql-armor's verdicts as our QUERY_TOO_COMPLEX (HTTP 400), reported as validation errors. */
@@ -19,12 +21,14 @@ function reject (ctx: ValidationContext | null, err: GraphQLError): void {
 }
 
 /** Refuses an operation whose planned backend calls exceed `max`, before any of them is made. */
-function backendCallLimit (max: number): ValidationRule {
+function backendCallLimit (max: number, remoteOwners?: () => ReadonlyMap<string, string>): ValidationRule {
   return ctx => ({
     OperationDefinition (operation) {
       const type = ctx.getSchema().getRootType(operation.operation)
       if (!type) return
-      const planned = plannedBackendCalls({ schema: ctx.getSchema(), fragment: name => ctx.getFragment(name) }, operation.selectionSet, type)
+      const owners = remoteOwners?.()
+      const remoteOwner = owners?.size ? (typeName: string, fieldName: string) => owners.get(`${typeName}.${fieldName}`) : undefined
+      const planned = plannedBackendCalls({ schema: ctx.getSchema(), fragment: name => ctx.getFragment(name), remoteOwner }, operation.selectionSet, type)
       if (planned > max) reject(ctx, new GraphQLError(`Query plans ${planned} backend calls, more than the allowed ${max}.`))
     }
   })
@@ -48,7 +52,7 @@ export function useQueryLimits (limits: QueryLimits): Plugin {
   return {
     onPluginInit ({ addPlugin }) {
       addPlugin(armor)
-      if (maxBackendCalls !== undefined) addPlugin({ onValidate: ({ addValidationRule }) => { addValidationRule(backendCallLimit(maxBackendCalls)) } })
+      if (maxBackendCalls !== undefined) addPlugin({ onValidate: ({ addValidationRule }) => { addValidationRule(backendCallLimit(maxBackendCalls, limits.remoteOwners)) } })
     }
   }
 }

@@ -1,8 +1,11 @@
+import DataLoader from 'dataloader'
 import type { GraphQLResolveInfo } from 'graphql'
+import type { OdooRow } from '../../odoo/reader.ts'
 import type { Scope } from '../../auth/caller.ts'
 import type { GatewayContext } from '../context.ts'
 import { badInput, forbidden, notFound } from '../errors.ts'
 import { toInvoice, toOrder, toShipment } from '../mappers.ts'
+import { odooFieldsFor } from '../odoo-fields.ts'
 import { odooId, one } from './helpers.ts'
 import { stockLevelBySku } from './inventory.ts'
 
@@ -11,6 +14,26 @@ type Ctx = GatewayContext
 const MAX_REPRESENTATIONS = 100
 
 interface EntitySpec { scope: Scope, key: 'id' | 'sku', load: (ctx: Ctx, info: GraphQLResolveInfo, key: string) => Promise<unknown> }
+
+// Partner subgraphs (a TMS, a customs broker) know a shipment by its tracking number, not the hub's id: the
+// supergraph's gateway fetches hub fields of shipments they return by that key, all of one level at once.
+const trackingLoaders = new WeakMap<Ctx, DataLoader<string, OdooRow | null>>()
+
+async function shipmentByTracking (ctx: Ctx, info: GraphQLResolveInfo, trackingNumber: string): Promise<unknown> {
+  let loader = trackingLoaders.get(ctx)
+  if (!loader) {
+    const fields = [...new Set([...odooFieldsFor(info, 'Shipment'), 'hub_tracking_number'])]
+    // the scoped reader adds the caller's partner to the domain: another partner's number finds nothing
+    loader = new DataLoader(async numbers => {
+      const rows = await ctx.odoo.search('stock.picking', [['hub_tracking_number', 'in', [...numbers]]], { limit: numbers.length * 2, order: 'id desc' }, fields)
+      return numbers.map(n => rows.find(r => r.hub_tracking_number === n) ?? null)
+    }, { maxBatchSize: MAX_REPRESENTATIONS })
+    trackingLoaders.set(ctx, loader)
+  }
+  const row = await loader.load(trackingNumber)
+  if (!row) throw notFound('Shipment', trackingNumber)
+  return toShipment(row)
+}
 
 /** Entities resolve through the same scoped loaders as every other read (so they batch, and isolate). */
 const ENTITIES: Record<string, EntitySpec> = {
@@ -33,6 +56,9 @@ async function entity (ctx: Ctx, info: GraphQLResolveInfo, representation: unkno
   const spec = typeof rep.__typename === 'string' ? ENTITIES[rep.__typename] : undefined
   if (!spec) throw badInput('representation needs a __typename of Order, Shipment, Invoice or StockLevel')
   if (!ctx.caller.scopes.has(spec.scope)) throw forbidden(spec.scope)
+  if (rep.__typename === 'Shipment' && rep.id === undefined && typeof rep.trackingNumber === 'string') {
+    return await shipmentByTracking(ctx, info, rep.trackingNumber)
+  }
   const key = rep[spec.key]
   if (typeof key !== 'string' && typeof key !== 'number') throw badInput(`representation of ${rep.__typename as string} needs ${spec.key}`)
   return await spec.load(ctx, info, String(key))

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto'
+import type { GraphQLSchema } from 'graphql'
+import type { Connector } from '../../adapters/types.ts'
+import { activeConnectorsByAdapters } from '../../db/connector-plans.ts'
+import type { Pool } from '../../db/pool.ts'
+import { errorMessage } from '../../errors.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { OdooKw } from '../../odoo/reader.ts'
+import { LOCAL_SUBGRAPH, composeSupergraph } from './compose.ts'
+import { type LocalSubgraph, stitchedSchema } from './stitched-schema.ts'
+import type { RemoteSubgraph, SubgraphCallDeps } from './subgraph-executor.ts'
+import { fetchSubgraphSdl } from './subgraph-sdl.ts'
+
+export const SUBGRAPH_ADAPTER = 'graphql_subgraph'
+
+export type SubgraphStatus = 'composed' | 'failed' | 'unreachable'
+export interface SubgraphReport { code: string, status: SubgraphStatus, error: string | null }
+
+interface Served {
+  schema: GraphQLSchema
+  supergraphSdl: string
+  publicSdl: string
+  remoteOwners: Map<string, string>
+  fingerprint: string
+  subgraphs: string[]
+  composedAt: Date
+}
+
+export interface SupergraphDeps {
+  pool: Pool
+  /** reports each subgraph's status onto its connector (hub.connector.hub_report_subgraphs) */
+  odoo: OdooKw
+  log: Logger
+  local: LocalSubgraph & { sdl: string }
+  calls: SubgraphCallDeps
+}
+
+/**
+ * The supergraph the gateway serves: the hub's graph composed with every active subgraph connector.
+ * `refresh()` (polled, and on demand) reads the connectors and their SDLs, and recomposes when either
+ * changed; a composition that fails keeps the last good supergraph, and the error is reported on the
+ * connector that causes it (in Odoo) and in metrics. Without subgraph connectors the hub's own schema is
+ * served as it is, with no stitching in the way.
+ */
+export class Supergraph {
+  #served: Served | null = null
+  /** the last SDL each subgraph answered: an unreachable subgraph stays composed with it */
+  #lastSdl = new Map<string, string>()
+  #reported = new Map<string, string>()
+  #refreshing: Promise<SubgraphReport[]> | null = null
+  #timer: NodeJS.Timeout | null = null
+
+  constructor (private readonly deps: SupergraphDeps) {}
+
+  /** what partners query now */
+  schema (): GraphQLSchema { return this.#served?.schema ?? this.deps.local.schema }
+  /** `Type.field` -> remote subgraph, for the planned-call budget */
+  remoteOwners (): Map<string, string> { return this.#served?.remoteOwners ?? new Map() }
+  /** for admins: the composed supergraph, or null while only the hub's own graph is served */
+  served (): Readonly<Omit<Served, 'schema' | 'fingerprint' | 'remoteOwners'>> | null { return this.#served }
+
+  start (pollMs: number): void {
+    const tick = () => { void this.refresh().catch(err => this.deps.log.error({ err: errorMessage(err) }, 'supergraph refresh failed')) }
+    tick()
+    this.#timer = setInterval(tick, pollMs)
+    this.#timer.unref()
+  }
+
+  stop (): void { if (this.#timer) clearInterval(this.#timer) }
+
+  /** Recomposes if the subgraph connectors or their SDLs changed; one refresh at a time. */
+  async refresh (): Promise<SubgraphReport[]> {
+    this.#refreshing ??= this.#refresh().finally(() => { this.#refreshing = null })
+    return await this.#refreshing
+  }
+
+  async #refresh (): Promise<SubgraphReport[]> {
+    const { rows } = await this.deps.pool.query<Connector>(activeConnectorsByAdapters([SUBGRAPH_ADAPTER]))
+    const remotes = rows.filter(c => c.base_url).map(toRemote)
+    if (!remotes.length) {
+      if (this.#served) this.deps.log.info('no subgraph connectors: serving the hub graph alone')
+      this.#served = null
+      return []
+    }
+    const reports = new Map<string, SubgraphReport>()
+    const sdls = await Promise.all(remotes.map(async remote => {
+      try {
+        const sdl = await fetchSubgraphSdl(remote)
+        this.#lastSdl.set(remote.code, sdl)
+        return sdl
+      } catch (err) {
+        reports.set(remote.code, { code: remote.code, status: 'unreachable', error: `its SDL could not be fetched: ${errorMessage(err)}` })
+        return this.#lastSdl.get(remote.code) ?? null
+      }
+    }))
+    const present = remotes.flatMap((remote, i) => sdls[i] ? [{ remote, sdl: sdls[i] }] : [])
+    const fingerprint = createHash('sha256').update(JSON.stringify(present.map(({ remote, sdl }) => [remote.code, remote.name, remote.url, remote.timeoutMs, hash(remote.secret ?? ''), sdl]))).digest('hex')
+    if (this.#served?.fingerprint === fingerprint) {
+      this.deps.calls.metrics.composition('unchanged')
+    } else {
+      this.#compose(present, fingerprint, reports)
+    }
+    const inSupergraph = new Set(this.#served?.subgraphs ?? [])
+    for (const remote of remotes) {
+      if (!reports.has(remote.code)) {
+        reports.set(remote.code, inSupergraph.has(remote.code)
+          ? { code: remote.code, status: 'composed', error: null }
+          : { code: remote.code, status: 'failed', error: 'waiting: the supergraph cannot be recomposed while another subgraph fails to compose' })
+      }
+      this.deps.calls.metrics.setComposed(remote.code, reports.get(remote.code)!.status === 'composed')
+    }
+    await this.#report([...reports.values()])
+    return [...reports.values()]
+  }
+
+  #compose (present: Array<{ remote: RemoteSubgraph, sdl: string }>, fingerprint: string, reports: Map<string, SubgraphReport>): void {
+    const local = { name: LOCAL_SUBGRAPH, url: this.deps.local.url, sdl: this.deps.local.sdl }
+    const composed = composeSupergraph(local, present.map(({ remote, sdl }) => ({ name: remote.code, url: remote.url, sdl })))
+    if (!composed.ok) {
+      this.deps.calls.metrics.composition('failed')
+      for (const [code, error] of composed.errors) reports.set(code, { code, status: 'failed', error })
+      this.deps.log.warn({ errors: Object.fromEntries(composed.errors) }, this.#served ? 'supergraph composition failed: the last good supergraph is still served' : 'supergraph composition failed: the hub graph is served alone')
+      return
+    }
+    const remotes = present.map(p => p.remote)
+    const schema = stitchedSchema(composed.supergraphSdl, this.deps.local, remotes, composed.remoteOwners, this.deps.calls)
+    this.#served = {
+      schema, supergraphSdl: composed.supergraphSdl, publicSdl: composed.publicSdl, remoteOwners: composed.remoteOwners,
+      fingerprint, subgraphs: remotes.map(r => r.code), composedAt: new Date()
+    }
+    this.deps.calls.metrics.composition('changed')
+    this.deps.log.info({ subgraphs: this.#served.subgraphs }, 'supergraph composed')
+  }
+
+  /** Tells Odoo what changed since the last report (every poll would otherwise write the connectors). */
+  async #report (reports: SubgraphReport[]): Promise<void> {
+    const changed = reports.filter(r => this.#reported.get(r.code) !== `${r.status}|${r.error ?? ''}`)
+    if (!changed.length) return
+    try {
+      await this.deps.odoo.executeKw('hub.connector', 'hub_report_subgraphs', [changed])
+      for (const r of changed) this.#reported.set(r.code, `${r.status}|${r.error ?? ''}`)
+    } catch (err) {
+      this.deps.log.warn({ err: errorMessage(err) }, 'could not report subgraph status to Odoo; trying again at the next refresh')
+    }
+  }
+}
+
+function toRemote (c: Connector): RemoteSubgraph {
+  return { code: c.code, name: c.name, url: c.base_url!, secret: c.secret, timeoutMs: Math.max(1, c.timeout) * 1000 }
+}
+
+const hash = (text: string): string => createHash('sha256').update(text).digest('hex')

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { Registry } from 'prom-client'
+import { request } from 'undici'
+import { CustomsSimulator } from '../../sidecar/simulators/customs/server.ts'
+import { TmsSimulator } from '../../sidecar/simulators/tms/server.ts'
+import { insertConnector, newSecret } from '../support/fixtures.ts'
+import { type GatewayServer, createApiClient, gql, startGateway, tokenFor } from '../support/gateway.ts'
+import { type TestDatabase, createTestDatabase } from '../support/pg.ts'
+
+const PARTNER = 21
+const OTHER = 22
+const ADMIN_TOKEN = 'admin-token-for-federation-tests'
+
+/**
+ * The supergraph from subgraph connectors, on the real PostgreSQL with the TMS and customs simulators as
+ * real federation subgraphs (Odoo down: what needs Odoo's records is in test/e2e/gateway-federation.test.ts).
+ * What a subgraph received is read from the simulator's own call log, never from the gateway.
+ */
+describe('federation gateway: composition, credentials, partial failure, limits', () => {
+  let db: TestDatabase
+  let gw: GatewayServer
+  const registry = new Registry()
+  const tmsKey = newSecret()
+  const customsKey = newSecret()
+  const tms = new TmsSimulator({ apiKey: tmsKey, claimSecret: tmsKey, claimAudience: 'fleet' })
+  const customs = new CustomsSimulator({ apiKey: customsKey, claimSecret: customsKey, claimAudience: 'customs' })
+  let token: string
+  let otherToken: string
+
+  before(async () => {
+    db = await createTestDatabase()
+    const tmsUrl = `${await tms.start()}/graphql`
+    const customsUrl = `${await customs.start()}/graphql`
+    await insertConnector(db.pool, { code: 'fleet', name: 'Fleet TMS', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: tmsUrl, secret: tmsKey, timeout: 1 })
+    await insertConnector(db.pool, { code: 'customs', name: 'Customs Broker', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: customsUrl, secret: customsKey, timeout: 1 })
+    gw = await startGateway(db.url, {
+      HUB_GATEWAY_SUBGRAPH_POLL_SECONDS: '0', HUB_ADMIN_TOKEN: ADMIN_TOKEN, HUB_GATEWAY_MAX_BACKEND_CALLS: '4',
+      HUB_GATEWAY_SUBGRAPH_CONCURRENCY_PER_CALLER: '1', HUB_GATEWAY_SUBGRAPH_CONCURRENCY: '2',
+      HUB_BREAKER_VOLUME: '3', HUB_BREAKER_ERROR_PCT: '50', HUB_BREAKER_RESET_MS: '60000'
+    }, { registry })
+    token = await tokenFor(gw.url, await createApiClient(db.pool, { partnerId: PARTNER }))
+    otherToken = await tokenFor(gw.url, await createApiClient(db.pool, { partnerId: OTHER }))
+    const reports = await gw.gateway.supergraph.refresh()
+    assert.deepEqual(reports.map(r => [r.code, r.status]).sort(), [['customs', 'composed'], ['fleet', 'composed']])
+  })
+
+  after(async () => {
+    await gw?.stop()
+    await tms.stop()
+    await customs.stop()
+    await db?.drop()
+  })
+
+  it('serves the hub graph and both subgraphs as one graph, calling each subgraph with the hub\'s credentials and a signed claim of the caller', async () => {
+    tms.subgraph.clearCalls()
+    const answer = await gql(gw.url, token, '{ viewer { audience } vehicles { plate kind } declarationsPending }')
+    assert.equal(answer.status, 200, JSON.stringify(answer.body))
+    assert.deepEqual(answer.body.data.vehicles.map((v: { plate: string }) => v.plate), ['NL-1-TR', 'NL-2-TR', 'NL-3-TR'])
+    assert.equal(answer.body.data.viewer.audience, 'partner')
+    assert.equal(typeof answer.body.data.declarationsPending, 'number')
+    const [call] = tms.subgraph.calls
+    assert.equal(call?.authorization, `Bearer ${tmsKey}`, 'the connector\'s credentials, never the partner\'s token')
+    assert.ok(!JSON.stringify(call).includes(token), 'the partner\'s token never reaches a subgraph')
+    assert.equal(call?.claim?.partner, PARTNER, 'the claim names the caller\'s partner, verified by the subgraph with the connector\'s secret')
+    assert.equal(call?.claim?.aud, 'fleet')
+    assert.deepEqual(tms.subgraph.claimsSeen.at(-1)?.claim?.scopes, ['inventory:read', 'invoices:read', 'orders:read', 'shipments:read'])
+  })
+
+  it('recomposes when a subgraph\'s SDL changes, and keeps the last good supergraph when a change conflicts', async () => {
+    tms.subgraph.useVariant('extended')
+    await gw.gateway.supergraph.refresh()
+    const extended = await gql(gw.url, token, '{ vehicles { plate capacityKg } }')
+    assert.equal(extended.body.errors, undefined, JSON.stringify(extended.body))
+
+    tms.subgraph.useVariant('conflicting')
+    const reports = await gw.gateway.supergraph.refresh()
+    const fleet = reports.find(r => r.code === 'fleet')!
+    assert.equal(fleet.status, 'failed')
+    assert.match(fleet.error!, /Shipment\.trackingNumber/, 'the error names the conflicting field')
+    assert.equal(reports.find(r => r.code === 'customs')!.status, 'composed', 'the other subgraph is not blamed')
+    // the gateway still plans with the extended SDL (a new supergraph would refuse capacityKg with a 400);
+    // the subgraph, changed underneath it, is the one that refuses the field now
+    const still = await gql(gw.url, token, '{ vehicles { plate capacityKg } }')
+    assert.equal(still.status, 200, 'the last good supergraph is still served')
+    assert.equal(still.body.errors[0].extensions.subgraph, 'fleet')
+    assert.match(await registry.metrics(), /hub_gateway_compositions_total\{outcome="failed"\} 1/)
+    assert.match(await registry.metrics(), /hub_gateway_subgraph_composed\{subgraph="fleet"\} 0/)
+
+    tms.subgraph.useVariant('normal')
+    assert.deepEqual((await gw.gateway.supergraph.refresh()).map(r => r.status), ['composed', 'composed'])
+  })
+
+  it('answers PARTNER_UNAVAILABLE naming the subgraph within its timeout, then stops calling it while its breaker is open', async () => {
+    customs.faults.set({ timeoutNext: 100 })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now()
+        const answer = await gql(gw.url, token, '{ declarationsPending }')
+        const ms = performance.now() - started
+        assert.ok(ms < 2500, `answered in ${Math.round(ms)} ms, within the connector's 1 s timeout`)
+        assert.equal(answer.body.data, null, 'a non-null root field of the failed subgraph')
+        assert.deepEqual(answer.body.errors.map((e: any) => [e.extensions.code, e.extensions.subgraph]), [['PARTNER_UNAVAILABLE', 'customs']])
+        assert.match(answer.body.errors[0].message, /Customs Broker did not answer/)
+      }
+      const callsBefore = customs.calls.length
+      const started = performance.now()
+      const paused = await gql(gw.url, token, '{ declarationsPending }')
+      assert.ok(performance.now() - started < 500, 'an open breaker answers at once')
+      assert.match(paused.body.errors[0].message, /paused/)
+      assert.equal(customs.calls.length, callsBefore, 'no call reached the subgraph while its breaker is open')
+      const fleet = await gql(gw.url, token, '{ vehicles { plate } }')
+      assert.equal(fleet.body.errors, undefined, 'the other subgraph is served as usual')
+    } finally {
+      customs.faults.reset()
+    }
+  })
+
+  it('counts subgraph fetches in the backend-call budget and refuses a query planning more', async () => {
+    const four = await gql(gw.url, token, '{ a: vehicles { plate } b: vehicles { plate } c: vehicles { plate } d: vehicles { plate } }')
+    assert.equal(four.body.errors, undefined, JSON.stringify(four.body))
+    const five = await gql(gw.url, token, '{ a: vehicles { plate } b: vehicles { plate } c: vehicles { plate } d: vehicles { plate } e: vehicles { plate } }')
+    assert.equal(five.status, 400)
+    assert.equal(five.body.errors[0].extensions.code, 'QUERY_TOO_COMPLEX')
+    assert.match(five.body.errors[0].message, /plans 5 backend calls, more than the allowed 4/)
+  })
+
+  it('gives each caller its share of a slow subgraph: one partner\'s flood does not queue another', async () => {
+    tms.subgraph.faults.set({ latencyMs: 300 })
+    try {
+      const flood = Array.from({ length: 6 }, async () => await gql(gw.url, token, '{ vehicles { plate } }'))
+      await new Promise(resolve => setTimeout(resolve, 50))
+      const started = performance.now()
+      const other = await gql(gw.url, otherToken, '{ vehicles { plate } }')
+      const otherMs = performance.now() - started
+      const floodStarted = performance.now()
+      await Promise.all(flood)
+      const floodMs = performance.now() - floodStarted + 50
+      assert.equal(other.body.errors, undefined)
+      assert.ok(otherMs < 650, `the other partner waited ${Math.round(otherMs)} ms (one call is 300 ms)`)
+      assert.ok(floodMs > 1200, `the flooding partner's 6 calls ran one at a time: ${Math.round(floodMs)} ms`)
+    } finally {
+      tms.subgraph.faults.reset()
+    }
+  })
+
+  it('serves the composed supergraph to admins only', async () => {
+    const as = async (authorization?: string) => await request(`${gw.url}/admin/supergraph`, { headers: authorization ? { authorization } : {} })
+    assert.equal((await as()).statusCode, 401)
+    assert.equal((await as(`Bearer ${token}`)).statusCode, 401, 'a partner token is not the admin token')
+    const ok = await as(`Bearer ${ADMIN_TOKEN}`)
+    assert.equal(ok.statusCode, 200)
+    const body = await ok.body.json() as Record<string, any>
+    assert.deepEqual(body.subgraphs, ['fleet', 'customs'], 'in the order the connectors were made')
+    assert.match(body.public_sdl, /type Vehicle/)
+    assert.match(body.supergraph_sdl, /join__graph/)
+  })
+
+  it('serves the hub graph alone again when the subgraph connectors are archived', async () => {
+    await db.pool.query('UPDATE hub_connector SET active = false WHERE kind = $1', ['subgraph'])
+    try {
+      assert.deepEqual(await gw.gateway.supergraph.refresh(), [])
+      const answer = await gql(gw.url, token, '{ vehicles { plate } }')
+      assert.equal(answer.status, 400)
+      assert.equal(answer.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED')
+    } finally {
+      await db.pool.query('UPDATE hub_connector SET active = true WHERE kind = $1', ['subgraph'])
+      await gw.gateway.supergraph.refresh()
+    }
+  })
+})
