@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { SpanStatusCode, trace } from '@opentelemetry/api'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { Registry } from 'prom-client'
 import { request } from 'undici'
 import { CustomsSimulator } from '../../sidecar/simulators/customs/server.ts'
@@ -27,6 +29,9 @@ describe('federation gateway: composition, credentials, partial failure, limits'
   const customs = new CustomsSimulator({ apiKey: customsKey, claimSecret: customsKey, claimAudience: 'customs' })
   let token: string
   let otherToken: string
+  // tracing "on": an OpenTelemetry SDK registered, as an operator's preload would
+  const spans = new InMemorySpanExporter()
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }))
 
   before(async () => {
     db = await createTestDatabase()
@@ -65,6 +70,15 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     assert.equal(call?.claim?.partner, PARTNER, 'the claim names the caller\'s partner, verified by the subgraph with the connector\'s secret')
     assert.equal(call?.claim?.aud, 'fleet')
     assert.deepEqual(tms.subgraph.claimsSeen.at(-1)?.claim?.scopes, ['inventory:read', 'invoices:read', 'orders:read', 'shipments:read'])
+  })
+
+  it('traces each subgraph call as an OpenTelemetry span', async () => {
+    spans.reset()
+    customs.faults.set({ failNext: 1, failStatus: 503 })
+    await gql(gw.url, token, '{ vehicles { plate } }')
+    await gql(gw.url, token, '{ declarationsPending }')
+    const finished = spans.getFinishedSpans().map(s => [s.name, s.attributes['hub.subgraph'], s.status.code])
+    assert.deepEqual(finished, [['subgraph fleet', 'fleet', SpanStatusCode.UNSET], ['subgraph customs', 'customs', SpanStatusCode.ERROR]])
   })
 
   it('recomposes when a subgraph\'s SDL changes, and keeps the last good supergraph when a change conflicts', async () => {
@@ -142,6 +156,22 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     } finally {
       tms.subgraph.faults.reset()
     }
+  })
+
+  it('applies scopes and the customer exposure policy to remote fields', async () => {
+    const narrow = await tokenFor(gw.url, await createApiClient(db.pool, { partnerId: PARTNER, scopes: 'orders:read' }))
+    tms.subgraph.clearCalls()
+    const refused = await gql(gw.url, narrow, '{ vehicles { plate } }')
+    assert.equal(refused.body.errors[0].extensions.code, 'FORBIDDEN')
+    assert.match(refused.body.errors[0].message, /shipments:read/)
+    assert.equal(tms.subgraph.calls.length, 0, 'nothing reached the subgraph')
+
+    await db.pool.query("INSERT INTO hub_field_exposure (audience, type_name, field_name, active) VALUES ('customer', 'Vehicle', 'driver', true)")
+    const customer = await tokenFor(gw.url, await createApiClient(db.pool, { partnerId: PARTNER, audience: 'customer' }))
+    const asCustomer = await gql(gw.url, customer, '{ vehicles { plate driver } }')
+    assert.deepEqual(asCustomer.body.data.vehicles.map((v: { driver: unknown }) => v.driver), [null, null, null], 'hidden from customers')
+    const asPartner = await gql(gw.url, token, '{ vehicles { plate driver } }')
+    assert.ok(asPartner.body.data.vehicles.every((v: { driver: unknown }) => typeof v.driver === 'string'), 'partners still see it')
   })
 
   it('serves the composed supergraph to admins only', async () => {

@@ -1,7 +1,9 @@
 import { createDefaultExecutor } from '@graphql-tools/delegate'
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation'
 import { type GraphQLFieldResolver, type GraphQLSchema, defaultFieldResolver, isNonNullType, isObjectType } from 'graphql'
+import type { Scope } from '../../auth/caller.ts'
 import type { GatewayContext } from '../context.ts'
+import { forbidden } from '../errors.ts'
 import { type RemoteSubgraph, type SubgraphCallDeps, remoteExecutor } from './subgraph-executor.ts'
 
 /** The hub's own subgraph runs in process: no HTTP hop, and its resolvers get the gateway's context. */
@@ -9,12 +11,18 @@ export interface LocalSubgraph { url: string, schema: GraphQLSchema }
 
 /** What `_entities` accepts per call (resolvers/federation.ts): larger levels are split into batches. */
 const MAX_BATCH = 100
+/**
+ * A remote subgraph's root fields (a fleet's vehicles, a broker's declarations) sit in the shipments
+ * domain: they need its scope. Remote fields on the hub's types need nothing more than their type's scope,
+ * which the hub's own resolvers check before any key reaches a subgraph.
+ */
+const REMOTE_ROOT_SCOPE: Scope = 'shipments:read'
 
 /**
  * The executable supergraph (@graphql-tools/federation: plans each query over the subgraphs and batches
  * entity fetches per subgraph and level). The hub's subgraph executes in process, each remote one through
- * its executor (subgraph-executor.ts). Remote fields the caller's audience must not see (the exposure
- * policy, as for the hub's own fields) resolve to null.
+ * its executor (subgraph-executor.ts). Remote root fields need REMOTE_ROOT_SCOPE; remote fields the
+ * caller's audience must not see (the exposure policy, as for the hub's own fields) resolve to null.
  */
 export function stitchedSchema (supergraphSdl: string, local: LocalSubgraph, remotes: RemoteSubgraph[], remoteOwners: Map<string, string>, deps: SubgraphCallDeps): GraphQLSchema {
   const byUrl = new Map(remotes.map(r => [r.url, r]))
@@ -29,17 +37,25 @@ export function stitchedSchema (supergraphSdl: string, local: LocalSubgraph, rem
       config.executor = remoteExecutor(remote, deps)
     }
   })
-  hideExposedRemoteFields(schema, remoteOwners)
+  guardRemoteFields(schema, remoteOwners)
   return schema
 }
 
-function hideExposedRemoteFields (schema: GraphQLSchema, remoteOwners: Map<string, string>): void {
+function guardRemoteFields (schema: GraphQLSchema, remoteOwners: Map<string, string>): void {
+  const queryType = schema.getQueryType()
   for (const key of remoteOwners.keys()) {
     const [typeName, fieldName] = key.split('.') as [string, string]
     const type = schema.getType(typeName)
     const field = isObjectType(type) ? type.getFields()[fieldName] : undefined
-    if (!field || isNonNullType(field.type)) continue
+    if (!field) continue
+    const root = type === queryType
+    const hideable = !isNonNullType(field.type)
+    if (!root && !hideable) continue
     const inner: GraphQLFieldResolver<unknown, GatewayContext> = field.resolve ?? defaultFieldResolver
-    field.resolve = (source, args, ctx: GatewayContext, info) => ctx.exposure.hides(typeName, fieldName) ? null : inner(source, args, ctx, info)
+    field.resolve = (source, args, ctx: GatewayContext, info) => {
+      if (root && !ctx.caller.scopes.has(REMOTE_ROOT_SCOPE)) throw forbidden(REMOTE_ROOT_SCOPE)
+      if (hideable && ctx.exposure.hides(typeName, fieldName)) return null
+      return inner(source, args, ctx, info)
+    }
   }
 }
