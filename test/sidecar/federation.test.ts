@@ -174,6 +174,14 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     assert.ok(asPartner.body.data.vehicles.every((v: { driver: unknown }) => typeof v.driver === 'string'), 'partners still see it')
   })
 
+  it('stays joinable as a subgraph by another router while it serves the supergraph', async () => {
+    const entities = await gql(gw.url, token, '{ _entities(representations: [{ __typename: "StockLevel", sku: "SKU-1" }]) { __typename } }')
+    assert.equal(entities.status, 200, JSON.stringify(entities.body))
+    assert.notEqual(entities.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED', 'the hub\'s _entities is still served')
+    const service = await gql(gw.url, token, '{ _service { sdl } }')
+    assert.match(service.body.errors[0].message, /introspection has been disabled/, 'and _service is gated as before, not unknown')
+  })
+
   it('serves the composed supergraph to admins only', async () => {
     const as = async (authorization?: string) => await request(`${gw.url}/admin/supergraph`, { headers: authorization ? { authorization } : {} })
     assert.equal((await as()).statusCode, 401)

@@ -54,6 +54,8 @@ export class Supergraph {
 
   /** what partners query now */
   schema (): GraphQLSchema { return this.#served?.schema ?? this.deps.local.schema }
+  /** the hub's own graph, as a subgraph of someone else's router joins it */
+  hubSchema (): GraphQLSchema { return this.deps.local.schema }
   /** `Type.field` -> remote subgraph, for the planned-call budget */
   remoteOwners (): Map<string, string> { return this.#served?.remoteOwners ?? new Map() }
   /** for admins: the composed supergraph, or null while only the hub's own graph is served */
