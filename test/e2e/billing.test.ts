@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
+import { type Server, createServer } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import pg from 'pg'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
 import { QUEUES } from '../../sidecar/src/queues.ts'
 import { BillingEngineSimulator } from '../../sidecar/simulators/billing/server.ts'
@@ -304,6 +306,73 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
     } finally {
       engine.configure({ answerDelayMs: 0 })
       await kill(child, 'SIGTERM')
+      sidecar = await startSidecar(spec!.dbUrl, sidecarEnv())
+      sidecarUrl = sidecar.url
+      tms.configure({ callbackUrl: callbackUrl() })
+    }
+  })
+
+  it('exactly once across a SIGKILL: Odoo applied the POD and charged, the sidecar died before it heard back', { timeout: 240_000 }, async () => {
+    const db = new pg.Pool({ connectionString: spec!.dbUrl, max: 1 })
+    const customerId = await customerWithCard('Crash Test Haulage BV', 'shipment')
+    const { pickingId, jobId } = await shipToTms(customerId, 2)
+
+    // Between the sidecar and Odoo: passes every call, but once Odoo has answered the POD's apply (its
+    // transaction committed, the charges with it), holds that answer back for good, as a dying process would.
+    let podApplied!: () => void
+    const applied = new Promise<void>(resolve => { podApplied = resolve })
+    const proxy: Server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const body = Buffer.concat(chunks)
+        const pod = body.includes('hub_apply_inbound') && body.includes('"delivered"')
+        void fetch(`${odoo.url}${req.url ?? '/'}`, { method: req.method, headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json'), cookie: String(req.headers.cookie ?? '') }, body: req.method === 'GET' ? undefined : body })
+          .then(async answer => {
+            const text = await answer.text()
+            if (pod) { podApplied(); return } // Odoo committed; the answer never reaches the sidecar
+            res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json', ...(answer.headers.get('set-cookie') ? { 'set-cookie': answer.headers.get('set-cookie')! } : {}) })
+            res.end(text)
+          }, () => { res.destroy() })
+      })
+    })
+    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve))
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
+
+    await sidecar.stop()
+    const port = await freePort()
+    const env = {
+      ...sidecarEnv(), DATABASE_URL: spec!.dbUrl, LOG_LEVEL: process.env.HUB_TEST_LOG_LEVEL ?? 'info',
+      HUB_RELAY_POLL_MS: '250', HUB_WORKER_POLL_SECONDS: '0.5', HUB_BOSS_MAINTENANCE_SECONDS: '1',
+      // the apply job held by the killed process comes back after this
+      HUB_ODOO_EXPIRE_SECONDS: '5'
+    }
+    const logFile = join(process.env.HUB_E2E_WORK!, 'billing-pod-sidecar.log')
+    let child = await sidecarProcess(port, { ...env, ODOO_URL: proxyUrl }, logFile)
+    sidecarUrl = `http://127.0.0.1:${port}`
+    tms.configure({ callbackUrl: callbackUrl() })
+    try {
+      await tms.report(jobId, ['DEPARTED', 'POD'])
+      await applied
+      await kill(child, 'SIGKILL')
+      const charged = await chargesOf([pickingId])
+      assert.deepEqual(charged.map(c => c.charge_type).sort(), ['fuel', 'transport'], 'Odoo charged the POD before the kill')
+      const invoicesBefore = await invoicesOf(customerId)
+      assert.equal(invoicesBefore.length, 1)
+
+      // a new sidecar, straight to Odoo: the apply job comes back and is applied again
+      child = await sidecarProcess(port, env, logFile)
+      const podJob = async () => (await db.query<{ state: string, retry_count: number }>(
+        "SELECT state, retry_count FROM pgboss.job WHERE name = $1 AND data::text LIKE '%' || $2 || '%' AND data::text LIKE '%delivered%'", [QUEUES.inbound, jobId])).rows
+      const [settled] = await waitFor('the POD\'s apply job settled after the restart', async () => { const rows = await podJob(); return rows[0]?.state === 'completed' ? rows : null }, 90_000, 250)
+      assert.ok(settled!.retry_count >= 1, 'the job the killed sidecar held was applied again')
+      assert.deepEqual(await chargesOf([pickingId]), charged, 'charged once: the second apply found its message applied')
+      assert.deepEqual((await invoicesOf(customerId)).map(i => i.id), invoicesBefore.map(i => i.id), 'invoiced once')
+    } finally {
+      await kill(child, 'SIGTERM')
+      proxy.closeAllConnections()
+      await new Promise<void>(resolve => proxy.close(() => resolve()))
+      await db.end()
       sidecar = await startSidecar(spec!.dbUrl, sidecarEnv())
       sidecarUrl = sidecar.url
       tms.configure({ callbackUrl: callbackUrl() })
