@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto'
 
-export type SimulatorName = 'wms' | 'parcelfast' | 'swiftpost' | 'tms'
+export type SimulatorName = 'wms' | 'parcelfast' | 'swiftpost' | 'tms' | 'customs'
 
 /**
  * Each demo connector's secret (and API key), derived from HUB_DEMO_SECRET and its code: the hub refuses
@@ -24,6 +24,8 @@ export interface DemoConnector {
   adapter: string
   /** the simulator at its base URL; none for the rate shop, which asks the carrier connectors */
   simulator: SimulatorName | null
+  /** after the simulator's address: a subgraph's GraphQL endpoint */
+  path?: string
   routes: DemoRoute[]
 }
 
@@ -39,7 +41,10 @@ export const DEMO_CONNECTORS: readonly DemoConnector[] = [
   { code: 'parcelfast', name: 'ParcelFast', kind: 'carrier', adapter: 'parcelfast', simulator: 'parcelfast', routes: [] },
   { code: 'swiftpost', name: 'SwiftPost', kind: 'carrier', adapter: 'swiftpost', simulator: 'swiftpost', routes: [] },
   { code: 'shipping', name: 'Best carrier', kind: 'carrier', adapter: 'rate_shop', simulator: null, routes: [route('picking.done', CONSUMER)] },
-  { code: 'tms', name: 'Demo TMS', kind: 'tms', adapter: 'tms', simulator: 'tms', routes: [route('picking.done', BUSINESS)] }
+  { code: 'tms', name: 'Demo TMS', kind: 'tms', adapter: 'tms', simulator: 'tms', routes: [route('picking.done', BUSINESS)] },
+  // GraphQL subgraphs the gateway composes into the partner graph (README, "Federation gateway")
+  { code: 'tms-fleet', name: 'Demo TMS fleet (GraphQL)', kind: 'subgraph', adapter: 'graphql_subgraph', simulator: 'tms', path: '/graphql', routes: [] },
+  { code: 'customs', name: 'Demo customs broker (GraphQL)', kind: 'subgraph', adapter: 'graphql_subgraph', simulator: 'customs', path: '/graphql', routes: [] }
 ]
 
 /** Records the walkthrough uses (README "Demo"); found again by these keys on every run. */

@@ -40,7 +40,7 @@ async function upsert (odoo: OdooClient, report: SeedReport, label: string, mode
 async function seedConnectors (odoo: OdooClient, s: DemoSettings, baseUrls: Record<SimulatorName, string>, report: SeedReport): Promise<void> {
   for (const c of DEMO_CONNECTORS) {
     const { id } = await upsert(odoo, report, `connector ${c.code}`, 'hub.connector', [['code', '=', c.code]], {
-      code: c.code, name: c.name, kind: c.kind, adapter: c.adapter, base_url: c.simulator ? baseUrls[c.simulator] : false, secret: demoSecret(s.HUB_DEMO_SECRET, c.code), active: true
+      code: c.code, name: c.name, kind: c.kind, adapter: c.adapter, base_url: c.simulator ? `${baseUrls[c.simulator]}${c.path ?? ''}` : false, secret: demoSecret(s.HUB_DEMO_SECRET, c.code), active: true
     })
     for (const r of c.routes) {
       await upsert(odoo, report, `route ${c.code} ${r.event_type}`, 'hub.route', [['connector_id', '=', id], ['event_type', '=', r.event_type]], {

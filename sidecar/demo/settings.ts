@@ -30,6 +30,7 @@ const schema = z.object({
   PARCELFAST_PORT: port(4102),
   SWIFTPOST_PORT: port(4103),
   TMS_PORT: port(4104),
+  CUSTOMS_PORT: port(4106),
   /** the WMS confirms pick, then pack, this long after accepting a delivery */
   WMS_CONFIRM_DELAY_MS: z.coerce.number().int().min(0).default(3000)
 })

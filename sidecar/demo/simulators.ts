@@ -1,5 +1,6 @@
 import { createServer } from 'node:net'
 import { CarrierSimulator } from '../simulators/carrier/server.ts'
+import { CustomsSimulator } from '../simulators/customs/server.ts'
 import { TmsSimulator } from '../simulators/tms/server.ts'
 import { WmsSimulator } from '../simulators/wms/server.ts'
 import { DEMO_CONNECTORS, type SimulatorName, demoSecret } from './partners.ts'
@@ -14,22 +15,27 @@ export interface RunningSimulators {
 }
 
 /**
- * The four partner simulators with the settings the seeded connectors expect: every request from the
+ * The partner simulators with the settings the seeded connectors expect: every request from the
  * hub must carry the demo secret (signature or API key), and every callback goes to the sidecar's
  * /hooks/<code> of the connector that answers for that simulator, signed with the same secret.
  */
 export async function startDemoSimulators (s: DemoSettings): Promise<RunningSimulators> {
   const codeOf = (sim: SimulatorName) => DEMO_CONNECTORS.find(c => c.simulator === sim)!.code
   const secret = (sim: SimulatorName) => demoSecret(s.HUB_DEMO_SECRET, codeOf(sim))
+  // a subgraph connector's key, which also signs the hub's caller claim for it (audience: its code)
+  const subgraphKeys = (code: string) => ({ key: demoSecret(s.HUB_DEMO_SECRET, code), claimAudience: code })
+  const fleet = subgraphKeys('tms-fleet')
+  const broker = subgraphKeys('customs')
   const callback = (sim: SimulatorName) =>
     ({ callbackUrl: `${s.HUB_DEMO_SIDECAR_URL.replace(/\/$/, '')}/hooks/${codeOf(sim)}`, callbackSecret: secret(sim) })
   const sims = {
     wms: new WmsSimulator({ secret: secret('wms'), ...callback('wms'), autoConfirm: true, confirmDelayMs: s.WMS_CONFIRM_DELAY_MS }),
     parcelfast: new CarrierSimulator({ dialect: 'parcelfast', apiKey: secret('parcelfast'), ...callback('parcelfast') }),
     swiftpost: new CarrierSimulator({ dialect: 'swiftpost', apiKey: secret('swiftpost'), ...callback('swiftpost') }),
-    tms: new TmsSimulator({ apiKey: secret('tms'), ...callback('tms') })
+    tms: new TmsSimulator({ apiKey: secret('tms'), ...callback('tms'), subgraphApiKey: fleet.key, claimSecret: fleet.key, claimAudience: fleet.claimAudience }),
+    customs: new CustomsSimulator({ apiKey: broker.key, claimSecret: broker.key, claimAudience: broker.claimAudience })
   }
-  const ports: Record<SimulatorName, number> = { wms: s.WMS_PORT, parcelfast: s.PARCELFAST_PORT, swiftpost: s.SWIFTPOST_PORT, tms: s.TMS_PORT }
+  const ports: Record<SimulatorName, number> = { wms: s.WMS_PORT, parcelfast: s.PARCELFAST_PORT, swiftpost: s.SWIFTPOST_PORT, tms: s.TMS_PORT, customs: s.CUSTOMS_PORT }
   const started: Array<{ stop: () => Promise<void> }> = []
   const stop = async () => { await Promise.allSettled(started.map(sim => sim.stop())) }
   const listening = {} as Record<SimulatorName, string>

@@ -27,7 +27,7 @@ export class TmsSimulator {
   readonly webhooks: Array<{ jobId: string, status: number | 'error' }> = []
   // getters: configure() may change the key or the claim secret after the subgraph exists
   readonly subgraph = new TmsFleetSubgraph(this.jobs, {
-    apiKey: () => this.options.apiKey, claimSecret: () => this.options.claimSecret, claimAudience: () => this.options.claimAudience
+    apiKey: () => this.options.subgraphApiKey ?? this.options.apiKey, claimSecret: () => this.options.claimSecret, claimAudience: () => this.options.claimAudience
   })
   #server: Server = createServer((req, res) => { void this.#handle(req, res) })
   #seq = 0
@@ -35,9 +35,11 @@ export class TmsSimulator {
   /**
    * `plannedKm`: the route distance a new job is planned at (default: derived from the delivery postcode);
    * `claimSecret`, `claimAudience`: the HS256 secret and the audience of the hub's `x-hub-caller` claim on
-   * /graphql (no secret: not checked; the hub signs with the connector's secret, for the connector's code)
+   * /graphql (no secret: not checked; the hub signs with the connector's secret, for the connector's code);
+   * `subgraphApiKey`: the fleet subgraph's own key when the hub reaches it as a connector of its own (the hub
+   * refuses one secret on two connectors), else the REST API's
    */
-  constructor (private options: { apiKey?: string, callbackUrl?: string, callbackSecret?: string, plannedKm?: number, claimSecret?: string, claimAudience?: string } = {}) {}
+  constructor (private options: { apiKey?: string, subgraphApiKey?: string, callbackUrl?: string, callbackSecret?: string, plannedKm?: number, claimSecret?: string, claimAudience?: string } = {}) {}
 
   configure (patch: Partial<TmsSimulator['options']>): void { this.options = { ...this.options, ...patch } }
 
