@@ -44,6 +44,8 @@ describe('POST /admin/connectors/:code/test', () => {
     await insertConnector(db.pool, { code: 'tms-up', kind: 'tms', adapter: 'tms', base_url: tmsUrl, secret: 'tms-key-0123456789' })
     await insertConnector(db.pool, { code: 'tms-wrong-key', kind: 'tms', adapter: 'tms', base_url: tmsUrl, secret: 'nope' })
     await insertConnector(db.pool, { code: 'best', name: 'Best carrier', kind: 'carrier', adapter: 'rate_shop', base_url: null })
+    await insertConnector(db.pool, { code: 'fleet-up', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: `${tmsUrl}/graphql`, secret: 'tms-key-0123456789' })
+    await insertConnector(db.pool, { code: 'fleet-wrong-key', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: `${tmsUrl}/graphql`, secret: 'nope' })
   })
   after(async () => {
     await sidecar.stop()
@@ -74,6 +76,13 @@ describe('POST /admin/connectors/:code/test', () => {
     assert.deepEqual(pick((await test('tms-up')).json), { ok: true, status: 200, message: 'API key accepted (HTTP 200)' })
     assert.equal((await test('tms-wrong-key')).json.status, 401)
     assert.equal(parcelfast.shipments.size + tms.jobs.size, 0, 'nothing booked')
+  })
+
+  it('asks a GraphQL subgraph for its SDL with the API key, as composition will', async () => {
+    tms.subgraph.clearCalls()
+    assert.deepEqual(pick((await test('fleet-up')).json), { ok: true, status: 200, message: 'API key accepted (HTTP 200)' })
+    assert.equal((await test('fleet-wrong-key')).json.status, 401)
+    assert.deepEqual(tms.subgraph.calls.map(c => c.kind), ['service', 'service'])
   })
 
   it('sends a generic webhook a signed hub.ping the receiver acknowledges without taking it as a message', async () => {
