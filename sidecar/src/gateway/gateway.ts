@@ -20,7 +20,7 @@ import { LOCAL_SUBGRAPH_URL, subgraphSdl } from './schema.ts'
 import { Supergraph } from './federation/supergraph.ts'
 import { registerSupergraphRoute } from './federation/supergraph-route.ts'
 import { createSubgraphMetrics } from './federation/subgraph-metrics.ts'
-import { useHubSubgraph } from './federation/use-hub-subgraph.ts'
+import { useHubDocuments } from './federation/use-hub-documents.ts'
 import { useSubgraphErrors } from './federation/use-subgraph-errors.ts'
 import { ExposurePolicy } from './exposure.ts'
 import { registerGraphqlRoute } from './graphql-route.ts'
@@ -114,7 +114,7 @@ function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSetting
     useRateLimit({ limiter: new RateLimiter() }),
     usePersistedOperations({ operations: loadPersistedOperations(config.HUB_GATEWAY_PERSISTED_DIR, config.HUB_GATEWAY_PERSISTED_FILE), only: config.HUB_GATEWAY_PERSISTED_ONLY }),
     useQueryLimits({ maxDepth: config.HUB_GATEWAY_MAX_DEPTH, maxCost: config.HUB_GATEWAY_MAX_COST, maxAliases: config.HUB_GATEWAY_MAX_ALIASES, maxTokens: config.HUB_GATEWAY_MAX_TOKENS, maxBackendCalls: config.HUB_GATEWAY_MAX_BACKEND_CALLS, remoteOwners: () => supergraph.remoteOwners() }),
-    useHubSubgraph(supergraph.hubSchema()),
+    useHubDocuments(supergraph),
     useIntrospection({ enabled: config.HUB_GATEWAY_INTROSPECTION, sdlClients: new Set(config.HUB_GATEWAY_SDL_CLIENTS.split(',').map(c => c.trim()).filter(Boolean)) }),
     useSubgraphErrors(),
     useErrorCodes(),
