@@ -194,6 +194,18 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     assert.match(body.supergraph_sdl, /join__graph/)
   })
 
+  it('refuses a second connector for the same subgraph URL, naming the first', async () => {
+    const { rows: [fleet] } = await db.pool.query<{ base_url: string }>("SELECT base_url FROM hub_connector WHERE code = 'fleet'")
+    await insertConnector(db.pool, { code: 'fleet-again', name: 'Fleet again', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: fleet!.base_url, secret: newSecret(), timeout: 1 })
+    try {
+      const reports = await gw.gateway.supergraph.refresh()
+      assert.deepEqual(reports.find(r => r.code === 'fleet-again'), { code: 'fleet-again', status: 'failed', error: 'the same URL as connector fleet: one subgraph, one connector' })
+      assert.equal(reports.find(r => r.code === 'fleet')!.status, 'composed')
+    } finally {
+      await db.pool.query("DELETE FROM hub_connector WHERE code = 'fleet-again'")
+    }
+  })
+
   it('serves the hub graph alone again when the subgraph connectors are archived', async () => {
     await db.pool.query('UPDATE hub_connector SET active = false WHERE kind = $1', ['subgraph'])
     try {

@@ -78,13 +78,14 @@ export class Supergraph {
 
   async #refresh (): Promise<SubgraphReport[]> {
     const { rows } = await this.deps.pool.query<Connector>(activeConnectorsByAdapters([SUBGRAPH_ADAPTER]))
-    const remotes = rows.filter(c => c.base_url).map(toRemote)
-    if (!remotes.length) {
-      if (this.#served) this.deps.log.info('no subgraph connectors: serving the hub graph alone')
-      this.#served = null
-      return []
-    }
     const reports = new Map<string, SubgraphReport>()
+    const remotes: RemoteSubgraph[] = []
+    for (const remote of rows.filter(c => c.base_url).map(toRemote)) {
+      // the executable supergraph tells subgraphs apart by URL
+      const twin = remotes.find(r => r.url === remote.url)
+      if (twin) reports.set(remote.code, { code: remote.code, status: 'failed', error: `the same URL as connector ${twin.code}: one subgraph, one connector` })
+      else remotes.push(remote)
+    }
     const sdls = await Promise.all(remotes.map(async remote => {
       try {
         const sdl = await fetchSubgraphSdl(remote)
@@ -97,7 +98,11 @@ export class Supergraph {
     }))
     const present = remotes.flatMap((remote, i) => sdls[i] ? [{ remote, sdl: sdls[i] }] : [])
     const fingerprint = createHash('sha256').update(JSON.stringify(present.map(({ remote, sdl }) => [remote.code, remote.name, remote.url, remote.timeoutMs, hash(remote.secret ?? ''), sdl]))).digest('hex')
-    if (this.#served?.fingerprint === fingerprint) {
+    if (!present.length) {
+      // no subgraph connector, or none has ever answered: nothing to compose with
+      if (this.#served) this.deps.log.info('no subgraph to compose: serving the hub graph alone')
+      this.#served = null
+    } else if (this.#served?.fingerprint === fingerprint) {
       this.deps.calls.metrics.composition('unchanged')
     } else {
       this.#compose(present, fingerprint, reports)
@@ -125,7 +130,15 @@ export class Supergraph {
       return
     }
     const remotes = present.map(p => p.remote)
-    const schema = stitchedSchema(composed.supergraphSdl, this.deps.local, remotes, composed.remoteOwners, this.deps.calls)
+    let schema: GraphQLSchema
+    try {
+      schema = stitchedSchema(composed.supergraphSdl, this.deps.local, remotes, composed.remoteOwners, this.deps.calls)
+    } catch (err) {
+      this.deps.calls.metrics.composition('failed')
+      for (const remote of remotes) reports.set(remote.code, { code: remote.code, status: 'failed', error: `the composed supergraph cannot be executed: ${errorMessage(err)}` })
+      this.deps.log.error({ err: errorMessage(err) }, 'supergraph composed but not executable: the last good one is still served')
+      return
+    }
     this.#served = {
       schema, supergraphSdl: composed.supergraphSdl, publicSdl: composed.publicSdl, remoteOwners: composed.remoteOwners,
       fingerprint, subgraphs: remotes.map(r => r.code), composedAt: new Date()
