@@ -182,6 +182,19 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     assert.match(service.body.errors[0].message, /introspection has been disabled/, 'and _service is gated as before, not unknown')
   })
 
+  it('describes the whole supergraph to introspection (GraphiQL), when it is enabled', async () => {
+    const open = await startGateway(db.url, { HUB_GATEWAY_SUBGRAPH_POLL_SECONDS: '0', HUB_GATEWAY_INTROSPECTION: 'true' })
+    try {
+      await open.gateway.supergraph.refresh()
+      const partner = await tokenFor(open.url, await createApiClient(db.pool, { partnerId: PARTNER }))
+      const answer = await gql(open.url, partner, '{ __type(name: "Shipment") { fields { name } } }')
+      const fields = answer.body.data.__type.fields.map((f: { name: string }) => f.name)
+      assert.ok(['trackingNumber', 'eta', 'vehicle', 'customs'].every(f => fields.includes(f)), fields.join(', '))
+    } finally {
+      await open.stop()
+    }
+  })
+
   it('serves the composed supergraph to admins only', async () => {
     const as = async (authorization?: string) => await request(`${gw.url}/admin/supergraph`, { headers: authorization ? { authorization } : {} })
     assert.equal((await as()).statusCode, 401)

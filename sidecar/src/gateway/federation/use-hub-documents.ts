@@ -21,7 +21,9 @@ function hubAlone (document: DocumentNode, supergraph: GraphQLSchema, owners: Re
   visit(document, visitWithTypeInfo(typeInfo, {
     [Kind.FIELD] (node) {
       const parent = typeInfo.getParentType()
-      if (parent && owners.has(`${parent.name}.${node.name.value}`)) alone = false
+      // introspection describes the whole supergraph (GraphiQL shows it)
+      if (node.name.value === '__schema' || node.name.value === '__type') alone = false
+      else if (parent && owners.has(`${parent.name}.${node.name.value}`)) alone = false
     }
   }))
   cache.set(document, { supergraph, alone })
