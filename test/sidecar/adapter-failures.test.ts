@@ -156,7 +156,8 @@ describe('every adapter in the registry follows the one failure policy', () => {
     assert.ok(CARRIER_ADAPTERS.length >= 2)
   })
 
-  for (const manifest of ADAPTER_MANIFESTS) {
+  // a GraphQL subgraph takes no events: the gateway queries it (test/sidecar/federation.test.ts)
+  for (const manifest of ADAPTER_MANIFESTS.filter(m => m.capabilities.includes('deliver'))) {
     describe(`adapter ${manifest.name}`, () => {
       for (const c of CASES) {
         it(c.name, async () => {
