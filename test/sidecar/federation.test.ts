@@ -69,6 +69,7 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     assert.ok(!JSON.stringify(call).includes(token), 'the partner\'s token never reaches a subgraph')
     assert.equal(call?.claim?.partner, PARTNER, 'the claim names the caller\'s partner, verified by the subgraph with the connector\'s secret')
     assert.equal(call?.claim?.aud, 'fleet')
+    assert.deepEqual([call?.claim?.internal, call?.claim?.audience], [false, 'partner'])
     assert.deepEqual(tms.subgraph.claimsSeen.at(-1)?.claim?.scopes, ['inventory:read', 'invoices:read', 'orders:read', 'shipments:read'])
   })
 
@@ -100,6 +101,18 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     assert.equal(still.body.errors[0].extensions.subgraph, 'fleet')
     assert.match(await registry.metrics(), /hub_gateway_compositions_total\{outcome="failed"\} 1/)
     assert.match(await registry.metrics(), /hub_gateway_subgraph_composed\{subgraph="fleet"\} 0/)
+
+    // while the fleet keeps failing, the other connectors' changes still take effect: archived, it is gone
+    await db.pool.query("UPDATE hub_connector SET active = false WHERE code = 'customs'")
+    try {
+      const withoutCustoms = await gw.gateway.supergraph.refresh()
+      assert.deepEqual(withoutCustoms.map(r => [r.code, r.status]), [['fleet', 'failed']])
+      assert.match(withoutCustoms[0]!.error!, /its last SDL that composed is still served/)
+      const gone = await gql(gw.url, token, '{ declarationsPending }')
+      assert.equal(gone.body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED', 'an archived subgraph is out of the graph at once')
+    } finally {
+      await db.pool.query("UPDATE hub_connector SET active = true WHERE code = 'customs'")
+    }
 
     tms.subgraph.useVariant('normal')
     assert.deepEqual((await gw.gateway.supergraph.refresh()).map(r => r.status), ['composed', 'composed'])
@@ -139,8 +152,21 @@ describe('federation gateway: composition, credentials, partial failure, limits'
     assert.match(five.body.errors[0].message, /plans 5 backend calls, more than the allowed 4/)
   })
 
+  it('counts what an _entities query reaches through its union, and refuses an alias standing in for a key', async () => {
+    const entities = await gql(gw.url, token, '{ _entities(representations: [{ __typename: "Order", id: "1" }]) { ... on Order { a: shipments { number } b: shipments { number } c: shipments { number } d: shipments { number } } } }')
+    assert.equal(entities.status, 400)
+    assert.match(entities.body.errors[0].message, /plans 5 backend calls, more than the allowed 4/)
+    const aliased = await gql(gw.url, token, '{ shipments { nodes { trackingNumber: origin eta } } }')
+    assert.equal(aliased.status, 400)
+    assert.equal(aliased.body.errors[0].extensions.code, 'BAD_USER_INPUT')
+    assert.match(aliased.body.errors[0].message, /"trackingNumber" names a key field of Shipment/)
+  })
+
   it('gives each caller its share of a slow subgraph: one partner\'s flood does not queue another', async () => {
     tms.subgraph.faults.set({ latencyMs: 600 })
+    // the flood's calls wait their turn longer than the 1 s timeout (which counts the wait): give them time
+    await db.pool.query("UPDATE hub_connector SET timeout = 10 WHERE code = 'fleet'")
+    await gw.gateway.supergraph.refresh()
     try {
       const flood = Array.from({ length: 6 }, async () => await gql(gw.url, token, '{ vehicles { plate } }'))
       await new Promise(resolve => setTimeout(resolve, 50))
@@ -154,6 +180,26 @@ describe('federation gateway: composition, credentials, partial failure, limits'
       // shared first come, first served, it would wait behind the flood: about 3 calls' time
       assert.ok(otherMs < 1200, `the other partner waited ${Math.round(otherMs)} ms (one call is 600 ms)`)
       assert.ok(floodMs > 2400, `the flooding partner's 6 calls ran one at a time: ${Math.round(floodMs)} ms`)
+    } finally {
+      tms.subgraph.faults.reset()
+      await db.pool.query("UPDATE hub_connector SET timeout = 1 WHERE code = 'fleet'")
+      await gw.gateway.supergraph.refresh()
+    }
+  })
+
+  it('counts the wait for the caller\'s share in the subgraph\'s timeout, and never makes a call given up', async () => {
+    tms.subgraph.faults.set({ latencyMs: 800 })
+    try {
+      tms.subgraph.clearCalls()
+      const started = performance.now()
+      // one call at a time for this caller: the third waits 1.6 s for its turn, past the 1 s timeout
+      const answers = await Promise.all([1, 2, 3].map(async () => await gql(gw.url, token, '{ vehicles { plate } }')))
+      const ms = performance.now() - started
+      const codes = answers.map(a => a.body.errors?.[0]?.extensions?.code ?? 'ok').sort()
+      assert.deepEqual(codes, ['PARTNER_UNAVAILABLE', 'PARTNER_UNAVAILABLE', 'ok'], JSON.stringify(answers.map(a => a.body)))
+      assert.ok(ms < 1900, `all answered within about the timeout: ${Math.round(ms)} ms`)
+      await new Promise(resolve => setTimeout(resolve, 1000))
+      assert.equal(tms.subgraph.calls.length, 2, 'the call still queued at its deadline was never made')
     } finally {
       tms.subgraph.faults.reset()
     }

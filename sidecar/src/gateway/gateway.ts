@@ -21,6 +21,7 @@ import { Supergraph } from './federation/supergraph.ts'
 import { registerSupergraphRoute } from './federation/supergraph-route.ts'
 import { createSubgraphMetrics } from './federation/subgraph-metrics.ts'
 import { useHubDocuments } from './federation/use-hub-documents.ts'
+import { useKeyAliases } from './federation/use-key-aliases.ts'
 import { useSubgraphErrors } from './federation/use-subgraph-errors.ts'
 import { ExposurePolicy } from './exposure.ts'
 import { registerGraphqlRoute } from './graphql-route.ts'
@@ -113,8 +114,9 @@ function gatewayPlugins (deps: GatewayDeps, keys: KeyStore, tokens: TokenSetting
     useAuthentication({ authenticate, createData: async caller => await createRequestData(caller, sources), log: logger }) as Plugin,
     useRateLimit({ limiter: new RateLimiter() }),
     usePersistedOperations({ operations: loadPersistedOperations(config.HUB_GATEWAY_PERSISTED_DIR, config.HUB_GATEWAY_PERSISTED_FILE), only: config.HUB_GATEWAY_PERSISTED_ONLY }),
-    useQueryLimits({ maxDepth: config.HUB_GATEWAY_MAX_DEPTH, maxCost: config.HUB_GATEWAY_MAX_COST, maxAliases: config.HUB_GATEWAY_MAX_ALIASES, maxTokens: config.HUB_GATEWAY_MAX_TOKENS, maxBackendCalls: config.HUB_GATEWAY_MAX_BACKEND_CALLS, remoteOwners: () => supergraph.remoteOwners() }),
+    useQueryLimits({ maxDepth: config.HUB_GATEWAY_MAX_DEPTH, maxCost: config.HUB_GATEWAY_MAX_COST, maxAliases: config.HUB_GATEWAY_MAX_ALIASES, maxTokens: config.HUB_GATEWAY_MAX_TOKENS, maxBackendCalls: config.HUB_GATEWAY_MAX_BACKEND_CALLS, remoteOwners: schema => supergraph.remoteOwners(schema) }),
     useHubDocuments(supergraph),
+    useKeyAliases(schema => supergraph.keyFields(schema)),
     useIntrospection({ enabled: config.HUB_GATEWAY_INTROSPECTION, sdlClients: new Set(config.HUB_GATEWAY_SDL_CLIENTS.split(',').map(c => c.trim()).filter(Boolean)) }),
     useSubgraphErrors(),
     useErrorCodes(),

@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor'
-import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql'
+import { GraphQLError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
 import { gatewayError } from './errors.ts'
 import { plannedBackendCalls } from './planned-calls.ts'
@@ -8,8 +8,8 @@ export interface QueryLimits {
   maxDepth: number, maxCost: number, maxAliases: number, maxTokens: number, maxDirectives?: number
   /** planned backend calls (Odoo and remote subgraphs) per operation (planned-calls.ts); unlimited when absent */
   maxBackendCalls?: number
-  /** the remote subgraph resolving `Type.field` in the supergraph served now */
-  remoteOwners?: () => ReadonlyMap<string, string>
+  /** the remote subgraph resolving `Type.field` in the supergraph a schema belongs to */
+  remoteOwners?: (schema: GraphQLSchema) => ReadonlyMap<string, string>
 }
 
 /** graphql-armor's verdicts as our QUERY_TOO_COMPLEX (HTTP 400), reported as validation errors. */
@@ -21,12 +21,12 @@ function reject (ctx: ValidationContext | null, err: GraphQLError): void {
 }
 
 /** Refuses an operation whose planned backend calls exceed `max`, before any of them is made. */
-function backendCallLimit (max: number, remoteOwners?: () => ReadonlyMap<string, string>): ValidationRule {
+function backendCallLimit (max: number, remoteOwners?: (schema: GraphQLSchema) => ReadonlyMap<string, string>): ValidationRule {
   return ctx => ({
     OperationDefinition (operation) {
       const type = ctx.getSchema().getRootType(operation.operation)
       if (!type) return
-      const owners = remoteOwners?.()
+      const owners = remoteOwners?.(ctx.getSchema())
       const remoteOwner = owners?.size ? (typeName: string, fieldName: string) => owners.get(`${typeName}.${fieldName}`) : undefined
       const planned = plannedBackendCalls({ schema: ctx.getSchema(), fragment: name => ctx.getFragment(name), remoteOwner }, operation.selectionSet, type)
       if (planned > max) reject(ctx, new GraphQLError(`Query plans ${planned} backend calls, more than the allowed ${max}.`))

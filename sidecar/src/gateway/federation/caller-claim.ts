@@ -13,7 +13,13 @@ const TTL_SECONDS = 60
  */
 export async function callerClaim (caller: Caller, connector: { code: string, secret: string | null }, issuer: string): Promise<string | null> {
   if (!connector.secret) return null
-  return await new SignJWT({ partner: caller.scopePartnerId, scopes: [...caller.scopes].sort(), kind: caller.kind })
+  // an Odoo user's reads are scoped by Odoo's own rules, not by scopePartnerId: the claim names their partner
+  // and whether they are staff, so a portal customer never looks like an internal user to a subgraph
+  const internal = caller.kind === 'odoo_user' && caller.audience === 'partner'
+  return await new SignJWT({
+    partner: caller.scopePartnerId ?? (internal ? null : caller.partnerId), internal, audience: caller.audience,
+    scopes: [...caller.scopes].sort(), kind: caller.kind
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(caller.rateKey)
     .setIssuer(issuer)

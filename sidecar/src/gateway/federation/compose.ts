@@ -1,5 +1,6 @@
 import { composeServices } from '@theguild/federation-composition'
 import { type DocumentNode, Kind, parse } from 'graphql'
+import { entityKeys, sanitizeRemoteSdl } from './remote-sdl.ts'
 
 /** The hub's own subgraph (Odoo) in every supergraph, under this name. */
 export const LOCAL_SUBGRAPH = 'hub'
@@ -13,6 +14,10 @@ export interface Composed {
   publicSdl: string
   /** `Type.field` -> the remote subgraph that resolves it (fields the hub's own graph resolves are absent) */
   remoteOwners: Map<string, string>
+  /** entity type -> its key fields, in every subgraph: what an alias must never stand in for */
+  keyFields: Map<string, Set<string>>
+  /** per remote subgraph, what of its SDL the partner graph leaves out, and why (remote-sdl.ts) */
+  leftOut: Map<string, string[]>
 }
 
 export interface CompositionFailure {
@@ -27,18 +32,27 @@ export interface CompositionFailure {
  * fails, each remote is tried alone with the hub's, so the error lands on the connector that causes it.
  */
 export function composeSupergraph (local: SubgraphSdl, remotes: SubgraphSdl[]): Composed | CompositionFailure {
+  const hub = { name: local.name, url: local.url, typeDefs: parse(local.sdl) }
+  const hubEntities = new Set(entityKeys([hub.typeDefs]).keys())
   const parsed: Array<{ name: string, url: string, typeDefs: DocumentNode }> = []
+  const leftOut = new Map<string, string[]>()
   const errors = new Map<string, string>()
   for (const remote of remotes) {
-    try { parsed.push({ name: remote.name, url: remote.url, typeDefs: parse(remote.sdl) }) } catch (err) {
+    try {
+      const sanitized = sanitizeRemoteSdl(parse(remote.sdl), hubEntities)
+      parsed.push({ name: remote.name, url: remote.url, typeDefs: sanitized.typeDefs })
+      if (sanitized.leftOut.length) leftOut.set(remote.name, sanitized.leftOut)
+    } catch (err) {
       errors.set(remote.name, `its SDL does not parse: ${(err as Error).message}`)
     }
   }
   if (errors.size) return { ok: false, errors }
-  const hub = { name: local.name, url: local.url, typeDefs: parse(local.sdl) }
   const composed = composeServices([hub, ...parsed])
   if (!composed.errors) {
-    return { ok: true, supergraphSdl: composed.supergraphSdl, publicSdl: composed.publicSdl, remoteOwners: remoteOwners(parsed, hub.typeDefs) }
+    return {
+      ok: true, supergraphSdl: composed.supergraphSdl, publicSdl: composed.publicSdl, remoteOwners: remoteOwners(parsed, hub.typeDefs),
+      keyFields: entityKeys([hub.typeDefs, ...parsed.map(p => p.typeDefs)]), leftOut
+    }
   }
   // blame the remotes that fail beside the hub's graph alone; when none does, they conflict with each other
   for (const remote of parsed) {

@@ -8,6 +8,7 @@ import type { GatewayContext } from '../context.ts'
 import { currentRequest } from '../request-context.ts'
 import { traceHeaders } from '../../observability/trace.ts'
 import { CALLER_CLAIM_HEADER, callerClaim } from './caller-claim.ts'
+import { AnswerTooLarge, discard, readLimited } from './limited-body.ts'
 import type { SubgraphMetrics } from './subgraph-metrics.ts'
 
 /** A remote subgraph as a hub.connector of adapter graphql_subgraph configures it. */
@@ -32,7 +33,6 @@ export interface SubgraphCallDeps {
 /** A subgraph that did not answer usefully (transport failure, timeout, 5xx, not GraphQL): counts for its breaker. */
 class SubgraphUnavailable extends Error {}
 
-const MAX_ANSWER_BYTES = 10 * 1024 * 1024
 const tracer = trace.getTracer('odoo-logistics-hub/gateway')
 
 /**
@@ -48,8 +48,8 @@ export function remoteExecutor (subgraph: RemoteSubgraph, deps: SubgraphCallDeps
     const started = performance.now()
     return await tracer.startActiveSpan(`subgraph ${subgraph.code}`, { attributes: { 'hub.subgraph': subgraph.code, 'graphql.operation.type': operation } }, async span => {
       try {
-        const result = await deps.breakers.run(`subgraph:${subgraph.code}`, async () =>
-          await deps.budgets(subgraph.code).run(ctx?.caller.rateKey ?? 'anonymous', async () => await post(subgraph, req, ctx, deps.issuer)))
+        const result = await withinDeadline(subgraph, deps, ctx?.caller.rateKey ?? 'anonymous', async timeoutMs =>
+          await deps.breakers.run(`subgraph:${subgraph.code}`, async () => await post(subgraph, timeoutMs, req, ctx, deps.issuer)))
         deps.metrics.observe(subgraph.code, result.errors?.length ? 'graphql_error' : 'ok', performance.now() - started)
         span.setAttribute('graphql.errors', result.errors?.length ?? 0)
         return named(subgraph, result)
@@ -67,7 +67,32 @@ export function remoteExecutor (subgraph: RemoteSubgraph, deps: SubgraphCallDeps
   }) as Executor
 }
 
-async function post (subgraph: RemoteSubgraph, req: ExecutionRequest, ctx: GatewayContext | undefined, issuer: string): Promise<ExecutionResult> {
+/**
+ * The connector's timeout counts from when the gateway needs the answer, waiting for the caller's share
+ * included: a call still queued at its deadline is given up (and never made); one that starts gets what is
+ * left. The breaker is asked after the wait, so calls queued while it opened are not made either.
+ */
+async function withinDeadline<T> (subgraph: RemoteSubgraph, deps: SubgraphCallDeps, callerKey: string, call: (timeoutMs: number) => Promise<T>): Promise<T> {
+  const deadline = performance.now() + subgraph.timeoutMs
+  let expired = false
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { expired = true; reject(new SubgraphUnavailable(`no answer within ${subgraph.timeoutMs} ms`)) }, subgraph.timeoutMs)
+  })
+  const work = deps.budgets(subgraph.code).run(callerKey, async () => {
+    if (expired) throw new SubgraphUnavailable(`no answer within ${subgraph.timeoutMs} ms`)
+    return await call(Math.max(1, Math.round(deadline - performance.now())))
+  })
+  // given up at the deadline: what the queued or running call ends with later is nobody's answer
+  work.catch(() => {})
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function post (subgraph: RemoteSubgraph, timeoutMs: number, req: ExecutionRequest, ctx: GatewayContext | undefined, issuer: string): Promise<ExecutionResult> {
   const correlationId = currentRequest()?.correlationId
   const claim = ctx ? await callerClaim(ctx.caller, subgraph, issuer) : null
   const headers: Record<string, string> = {
@@ -84,19 +109,20 @@ async function post (subgraph: RemoteSubgraph, req: ExecutionRequest, ctx: Gatew
       method: 'POST',
       headers,
       body: JSON.stringify({ query: print(req.document), variables: req.variables, operationName: req.operationName }),
-      headersTimeout: subgraph.timeoutMs,
-      bodyTimeout: subgraph.timeoutMs,
-      signal: AbortSignal.timeout(subgraph.timeoutMs)
+      signal: AbortSignal.timeout(timeoutMs)
     })
   } catch (err) {
     const e = err as Error & { code?: string }
     throw new SubgraphUnavailable(e.name === 'TimeoutError' || /timeout/i.test(e.code ?? '') ? `no answer within ${subgraph.timeoutMs} ms` : `unreachable (${e.code ?? e.message})`)
   }
-  const text = await answer.body.text().catch(() => '')
   if (answer.statusCode >= 500 || answer.statusCode === 429 || answer.statusCode === 401 || answer.statusCode === 403) {
+    discard(answer)
     throw new SubgraphUnavailable(`HTTP ${answer.statusCode}`)
   }
-  if (text.length > MAX_ANSWER_BYTES) throw new SubgraphUnavailable('its answer is too large')
+  let text: string
+  try { text = await readLimited(answer) } catch (err) {
+    throw new SubgraphUnavailable(err instanceof AnswerTooLarge ? err.message : `no answer within ${subgraph.timeoutMs} ms`)
+  }
   let parsed: unknown
   try { parsed = JSON.parse(text) } catch { throw new SubgraphUnavailable(`HTTP ${answer.statusCode} without a GraphQL answer`) }
   if (!parsed || typeof parsed !== 'object' || !('data' in parsed || 'errors' in parsed)) throw new SubgraphUnavailable(`HTTP ${answer.statusCode} without a GraphQL answer`)

@@ -1,4 +1,5 @@
 import { request } from 'undici'
+import { readLimited } from './limited-body.ts'
 import type { RemoteSubgraph } from './subgraph-executor.ts'
 
 /** Asks a subgraph for its SDL (`_service { sdl }`) with the connector's credentials; throws a readable reason. */
@@ -15,7 +16,7 @@ export async function fetchSubgraphSdl (subgraph: RemoteSubgraph): Promise<strin
     const e = err as Error & { code?: string }
     throw new Error(e.name === 'TimeoutError' ? `no answer within ${subgraph.timeoutMs} ms` : `unreachable (${e.code ?? e.message})`)
   }
-  const text = await answer.body.text()
+  const text = await readLimited(answer)
   if (answer.statusCode === 401 || answer.statusCode === 403) throw new Error(`it refused the connector's secret (HTTP ${answer.statusCode})`)
   let sdl: unknown
   try { sdl = (JSON.parse(text) as { data?: { _service?: { sdl?: unknown } } }).data?._service?.sdl } catch { sdl = undefined }

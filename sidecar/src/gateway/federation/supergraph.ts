@@ -21,6 +21,7 @@ interface Served {
   supergraphSdl: string
   publicSdl: string
   remoteOwners: Map<string, string>
+  keyFields: Map<string, Set<string>>
   fingerprint: string
   subgraphs: string[]
   composedAt: Date
@@ -46,6 +47,11 @@ export class Supergraph {
   #served: Served | null = null
   /** the last SDL each subgraph answered: an unreachable subgraph stays composed with it */
   #lastSdl = new Map<string, string>()
+  /** the SDL each subgraph was last composed with: one that stops composing is kept with it */
+  #goodSdl = new Map<string, string>()
+  /** the verdict of the last composition, per connector (kept while nothing changes) */
+  #verdicts = new Map<string, SubgraphReport>()
+  #ownersBySchema = new WeakMap<GraphQLSchema, Served>()
   #reported = new Map<string, string>()
   #refreshing: Promise<SubgraphReport[]> | null = null
   #timer: NodeJS.Timeout | null = null
@@ -56,10 +62,14 @@ export class Supergraph {
   schema (): GraphQLSchema { return this.#served?.schema ?? this.deps.local.schema }
   /** the hub's own graph, as a subgraph of someone else's router joins it */
   hubSchema (): GraphQLSchema { return this.deps.local.schema }
-  /** `Type.field` -> remote subgraph, for the planned-call budget */
-  remoteOwners (): Map<string, string> { return this.#served?.remoteOwners ?? new Map() }
+  /**
+   * `Type.field` -> remote subgraph, and entity key fields, of the supergraph `schema` belongs to: a request
+   * keeps the schema it started with, so a recomposition while it runs never mixes two supergraphs
+   */
+  remoteOwners (schema: GraphQLSchema): ReadonlyMap<string, string> { return this.#ownersBySchema.get(schema)?.remoteOwners ?? new Map() }
+  keyFields (schema: GraphQLSchema): ReadonlyMap<string, ReadonlySet<string>> { return this.#ownersBySchema.get(schema)?.keyFields ?? new Map() }
   /** for admins: the composed supergraph, or null while only the hub's own graph is served */
-  served (): Readonly<Omit<Served, 'schema' | 'fingerprint' | 'remoteOwners'>> | null { return this.#served }
+  served (): Readonly<Omit<Served, 'schema' | 'fingerprint' | 'remoteOwners' | 'keyFields'>> | null { return this.#served }
 
   start (pollMs: number): void {
     const tick = () => { void this.refresh().catch(err => this.deps.log.error({ err: errorMessage(err) }, 'supergraph refresh failed')) }
@@ -78,73 +88,100 @@ export class Supergraph {
 
   async #refresh (): Promise<SubgraphReport[]> {
     const { rows } = await this.deps.pool.query<Connector>(activeConnectorsByAdapters([SUBGRAPH_ADAPTER]))
-    const reports = new Map<string, SubgraphReport>()
+    const refused = new Map<string, SubgraphReport>()
     const remotes: RemoteSubgraph[] = []
     for (const remote of rows.filter(c => c.base_url).map(toRemote)) {
       // the executable supergraph tells subgraphs apart by URL
       const twin = remotes.find(r => r.url === remote.url)
-      if (twin) reports.set(remote.code, { code: remote.code, status: 'failed', error: `the same URL as connector ${twin.code}: one subgraph, one connector` })
+      if (twin) refused.set(remote.code, { code: remote.code, status: 'failed', error: `the same URL as connector ${twin.code}: one subgraph, one connector` })
       else remotes.push(remote)
     }
+    const unreachable = new Map<string, SubgraphReport>()
     const sdls = await Promise.all(remotes.map(async remote => {
       try {
         const sdl = await fetchSubgraphSdl(remote)
         this.#lastSdl.set(remote.code, sdl)
         return sdl
       } catch (err) {
-        reports.set(remote.code, { code: remote.code, status: 'unreachable', error: `its SDL could not be fetched: ${errorMessage(err)}` })
+        unreachable.set(remote.code, { code: remote.code, status: 'unreachable', error: `its SDL could not be fetched: ${errorMessage(err)}` })
         return this.#lastSdl.get(remote.code) ?? null
       }
     }))
     const present = remotes.flatMap((remote, i) => sdls[i] ? [{ remote, sdl: sdls[i] }] : [])
+    // connector settings count: a new secret, URL or timeout is a new executor
     const fingerprint = createHash('sha256').update(JSON.stringify(present.map(({ remote, sdl }) => [remote.code, remote.name, remote.url, remote.timeoutMs, hash(remote.secret ?? ''), sdl]))).digest('hex')
     if (!present.length) {
       // no subgraph connector, or none has ever answered: nothing to compose with
       if (this.#served) this.deps.log.info('no subgraph to compose: serving the hub graph alone')
       this.#served = null
+      this.#verdicts.clear()
     } else if (this.#served?.fingerprint === fingerprint) {
       this.deps.calls.metrics.composition('unchanged')
     } else {
-      this.#compose(present, fingerprint, reports)
+      this.#compose(present, fingerprint)
     }
-    const inSupergraph = new Set(this.#served?.subgraphs ?? [])
-    for (const remote of remotes) {
-      if (!reports.has(remote.code)) {
-        reports.set(remote.code, inSupergraph.has(remote.code)
-          ? { code: remote.code, status: 'composed', error: null }
-          : { code: remote.code, status: 'failed', error: 'waiting: the supergraph cannot be recomposed while another subgraph fails to compose' })
-      }
-      this.deps.calls.metrics.setComposed(remote.code, reports.get(remote.code)!.status === 'composed')
-    }
-    await this.#report([...reports.values()])
-    return [...reports.values()]
+    const reports = [
+      ...remotes.map(remote => unreachable.get(remote.code) ?? this.#verdicts.get(remote.code) ?? { code: remote.code, status: 'unreachable' as const, error: 'it has not answered yet' }),
+      ...refused.values()
+    ]
+    for (const r of reports) this.deps.calls.metrics.setComposed(r.code, r.status === 'composed')
+    await this.#report(reports)
+    return reports
   }
 
-  #compose (present: Array<{ remote: RemoteSubgraph, sdl: string }>, fingerprint: string, reports: Map<string, SubgraphReport>): void {
-    const local = { name: LOCAL_SUBGRAPH, url: this.deps.local.url, sdl: this.deps.local.sdl }
-    const composed = composeSupergraph(local, present.map(({ remote, sdl }) => ({ name: remote.code, url: remote.url, sdl })))
+  /**
+   * Composes the current connectors. When that fails, each subgraph to blame is kept with the SDL it was
+   * last composed with (left out when it never composed), so the others' changes, an archived connector
+   * and a rotated secret still take effect; only when even that fails is the served supergraph kept whole.
+   */
+  #compose (present: Array<{ remote: RemoteSubgraph, sdl: string }>, fingerprint: string): void {
+    const verdicts = new Map<string, SubgraphReport>()
+    let used = present
+    let composed = this.#composeOf(used)
     if (!composed.ok) {
       this.deps.calls.metrics.composition('failed')
-      for (const [code, error] of composed.errors) reports.set(code, { code, status: 'failed', error })
-      this.deps.log.warn({ errors: Object.fromEntries(composed.errors) }, this.#served ? 'supergraph composition failed: the last good supergraph is still served' : 'supergraph composition failed: the hub graph is served alone')
-      return
+      const blamed = composed.errors
+      this.deps.log.warn({ errors: Object.fromEntries(blamed) }, 'supergraph composition failed: subgraphs to blame keep the SDL they last composed with')
+      for (const [code, error] of blamed) {
+        const kept = this.#goodSdl.has(code) ? 'its last SDL that composed is still served' : 'it is not in the supergraph'
+        verdicts.set(code, { code, status: 'failed', error: `${error}\n(${kept})` })
+      }
+      used = present.flatMap(p => !blamed.has(p.remote.code) ? [p] : this.#goodSdl.has(p.remote.code) ? [{ remote: p.remote, sdl: this.#goodSdl.get(p.remote.code)! }] : [])
+      composed = this.#composeOf(used)
+      if (!composed.ok) {
+        for (const p of present) if (!verdicts.has(p.remote.code)) verdicts.set(p.remote.code, { code: p.remote.code, status: 'failed', error: 'waiting: the supergraph cannot be recomposed while another subgraph fails to compose' })
+        this.#verdicts = verdicts
+        return
+      }
     }
-    const remotes = present.map(p => p.remote)
     let schema: GraphQLSchema
     try {
-      schema = stitchedSchema(composed.supergraphSdl, this.deps.local, remotes, composed.remoteOwners, this.deps.calls)
+      schema = stitchedSchema(composed.supergraphSdl, this.deps.local, used.map(p => p.remote), composed.remoteOwners, this.deps.calls)
     } catch (err) {
       this.deps.calls.metrics.composition('failed')
-      for (const remote of remotes) reports.set(remote.code, { code: remote.code, status: 'failed', error: `the composed supergraph cannot be executed: ${errorMessage(err)}` })
       this.deps.log.error({ err: errorMessage(err) }, 'supergraph composed but not executable: the last good one is still served')
+      for (const p of present) verdicts.set(p.remote.code, { code: p.remote.code, status: 'failed', error: `the composed supergraph cannot be executed: ${errorMessage(err)}` })
+      this.#verdicts = verdicts
       return
     }
-    this.#served = {
-      schema, supergraphSdl: composed.supergraphSdl, publicSdl: composed.publicSdl, remoteOwners: composed.remoteOwners,
-      fingerprint, subgraphs: remotes.map(r => r.code), composedAt: new Date()
+    for (const p of used) {
+      this.#goodSdl.set(p.remote.code, p.sdl)
+      const leftOut = composed.leftOut.get(p.remote.code)
+      if (!verdicts.has(p.remote.code)) verdicts.set(p.remote.code, { code: p.remote.code, status: 'composed', error: leftOut ? `composed without: ${leftOut.join('; ')}` : null })
     }
+    this.#served = {
+      schema, supergraphSdl: composed.supergraphSdl, publicSdl: composed.publicSdl, remoteOwners: composed.remoteOwners, keyFields: composed.keyFields,
+      fingerprint, subgraphs: used.map(p => p.remote.code), composedAt: new Date()
+    }
+    this.#ownersBySchema.set(schema, this.#served)
+    this.#verdicts = verdicts
     this.deps.calls.metrics.composition('changed')
     this.deps.log.info({ subgraphs: this.#served.subgraphs }, 'supergraph composed')
+  }
+
+  #composeOf (used: Array<{ remote: RemoteSubgraph, sdl: string }>) {
+    const local = { name: LOCAL_SUBGRAPH, url: this.deps.local.url, sdl: this.deps.local.sdl }
+    return composeSupergraph(local, used.map(({ remote, sdl }) => ({ name: remote.code, url: remote.url, sdl })))
   }
 
   /** Tells Odoo what changed since the last report (every poll would otherwise write the connectors). */

@@ -2,11 +2,9 @@ import { type DocumentNode, type GraphQLSchema, Kind, TypeInfo, execute, validat
 import type { Plugin } from 'graphql-yoga'
 
 export interface ServedGraphs {
-  /** the composed supergraph, or the hub's own schema when nothing is composed */
-  schema: () => GraphQLSchema
   hubSchema: () => GraphQLSchema
-  /** `Type.field` -> remote subgraph in the composed supergraph */
-  remoteOwners: () => ReadonlyMap<string, string>
+  /** `Type.field` -> remote subgraph in the composed supergraph `schema` */
+  remoteOwners: (schema: GraphQLSchema) => ReadonlyMap<string, string>
 }
 
 /**
@@ -38,17 +36,15 @@ function hubAlone (document: DocumentNode, supergraph: GraphQLSchema, owners: Re
  */
 export function useHubDocuments (graphs: ServedGraphs): Plugin {
   const cache = new WeakMap<DocumentNode, { supergraph: GraphQLSchema, alone: boolean }>()
-  const onHub = (document: DocumentNode): boolean => {
-    const supergraph = graphs.schema()
-    const hub = graphs.hubSchema()
-    return supergraph !== hub && hubAlone(document, supergraph, graphs.remoteOwners(), cache)
-  }
+  // decided on the schema the request runs on: a recomposition meanwhile does not change the answer
+  const onHub = (document: DocumentNode, supergraph: GraphQLSchema): boolean =>
+    supergraph !== graphs.hubSchema() && hubAlone(document, supergraph, graphs.remoteOwners(supergraph), cache)
   return {
     onValidate ({ params, setValidationFn }) {
-      if (onHub(params.documentAST)) setValidationFn((_schema, document, rules) => validate(graphs.hubSchema(), document, rules))
+      if (onHub(params.documentAST, params.schema)) setValidationFn((_schema, document, rules) => validate(graphs.hubSchema(), document, rules))
     },
     onExecute ({ args, setExecuteFn }) {
-      if (args.schema !== graphs.hubSchema() && onHub(args.document)) setExecuteFn(a => execute({ ...a, schema: graphs.hubSchema() }))
+      if (onHub(args.document, args.schema)) setExecuteFn(a => execute({ ...a, schema: graphs.hubSchema() }))
     }
   }
 }

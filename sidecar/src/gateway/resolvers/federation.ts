@@ -17,18 +17,22 @@ interface EntitySpec { scope: Scope, key: 'id' | 'sku', load: (ctx: Ctx, info: G
 
 // Partner subgraphs (a TMS, a customs broker) know a shipment by its tracking number, not the hub's id: the
 // supergraph's gateway fetches hub fields of shipments they return by that key, all of one level at once.
-const trackingLoaders = new WeakMap<Ctx, DataLoader<string, OdooRow | null>>()
+// One loader per request and field list: two selections of one request may read different fields.
+const trackingLoaders = new WeakMap<Ctx, Map<string, DataLoader<string, OdooRow | null>>>()
 
 async function shipmentByTracking (ctx: Ctx, info: GraphQLResolveInfo, trackingNumber: string): Promise<unknown> {
-  let loader = trackingLoaders.get(ctx)
+  const fields = [...new Set([...odooFieldsFor(info, 'Shipment'), 'hub_tracking_number'])].sort()
+  const loaders = trackingLoaders.get(ctx) ?? new Map<string, DataLoader<string, OdooRow | null>>()
+  trackingLoaders.set(ctx, loaders)
+  let loader = loaders.get(fields.join(','))
   if (!loader) {
-    const fields = [...new Set([...odooFieldsFor(info, 'Shipment'), 'hub_tracking_number'])]
-    // the scoped reader adds the caller's partner to the domain: another partner's number finds nothing
+    // the scoped reader adds the caller's partner to the domain: another partner's number finds nothing;
+    // a number on several deliveries (a return, a backorder) is the newest one's
     loader = new DataLoader(async numbers => {
-      const rows = await ctx.odoo.search('stock.picking', [['hub_tracking_number', 'in', [...numbers]]], { limit: numbers.length * 2, order: 'id desc' }, fields)
+      const rows = await ctx.odoo.search('stock.picking', [['hub_tracking_number', 'in', [...numbers]]], { order: 'id desc' }, fields)
       return numbers.map(n => rows.find(r => r.hub_tracking_number === n) ?? null)
     }, { maxBatchSize: MAX_REPRESENTATIONS })
-    trackingLoaders.set(ctx, loader)
+    loaders.set(fields.join(','), loader)
   }
   const row = await loader.load(trackingNumber)
   if (!row) throw notFound('Shipment', trackingNumber)
