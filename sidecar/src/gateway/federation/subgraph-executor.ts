@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import type { ExecutionRequest, ExecutionResult, Executor } from '@graphql-tools/utils'
-import { GraphQLError, print } from 'graphql'
+import { GraphQLError, Kind, print } from 'graphql'
 import { request } from 'undici'
 import { type BreakerRegistry, CircuitOpenError } from '../../shipping/breakers.ts'
 import type { BackendBudget } from '../backend-budget.ts'
@@ -44,7 +44,9 @@ const tracer = trace.getTracer('odoo-logistics-hub/gateway')
 export function remoteExecutor (subgraph: RemoteSubgraph, deps: SubgraphCallDeps): Executor {
   return (async (req: ExecutionRequest): Promise<ExecutionResult> => {
     const ctx = req.context as GatewayContext | undefined
-    const operation = req.document.definitions.some(d => d.kind === 'OperationDefinition' && d.selectionSet.selections.some(s => s.kind === 'Field' && s.name.value === '_entities')) ? 'entities' : 'query'
+    const fetchesEntities = req.document.definitions.some(d => d.kind === Kind.OPERATION_DEFINITION &&
+      d.selectionSet.selections.some(s => s.kind === Kind.FIELD && s.name.value === '_entities'))
+    const operation = fetchesEntities ? 'entities' : 'query'
     const started = performance.now()
     return await tracer.startActiveSpan(`subgraph ${subgraph.code}`, { attributes: { 'hub.subgraph': subgraph.code, 'graphql.operation.type': operation } }, async span => {
       try {
