@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
+import { request } from 'undici'
 import type { OdooClient } from '../../sidecar/src/odoo/rpc.ts'
+import { TmsSimulator } from '../../sidecar/simulators/tms/server.ts'
 import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
 import { adminPage, launchChromium } from '../support/browser.ts'
 import { newSecret } from '../support/fixtures.ts'
@@ -238,20 +240,32 @@ describe('sync status UI in real Odoo (Playwright, Chromium)', { skip: spec ? fa
   }))
 
   it('shows a subgraph connector\'s composition verdict on its Supergraph tab, as the gateway reported it', ui('subgraph', async () => {
-    const subgraphId = await rpc.executeKw<number>('hub.connector', 'create', [{
-      name: 'UI Fleet TMS', code: 'fleet-ui', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: 'http://127.0.0.1:9/graphql', timeout: 5
-    }])
-    const error = 'Type of field "Shipment.trackingNumber" is incompatible across subgraphs: it has type "Int!" in subgraph "fleet-ui" but type "String" in subgraph "hub"'
-    // what the sidecar sends when the subgraph's new SDL does not compose (the last good supergraph still serves)
-    await rpc.executeKw('hub.connector', 'hub_report_subgraphs', [[{ code: 'fleet-ui', status: 'failed', error }]])
-    await page.goto(`${odoo.url}/odoo/action-logistics_hub.hub_connector_action/${subgraphId}`)
-    await page.locator('a.nav-link:has-text("Supergraph")').click()
-    const badge = page.locator('.o_field_widget[name="subgraph_status"]')
-    await badge.waitFor()
-    assert.equal((await badge.textContent())?.trim(), 'Composition failed')
-    assert.match(await page.locator('.o_field_widget[name="subgraph_error"]').textContent() ?? '', /Shipment\.trackingNumber/)
-    assert.equal(await page.locator('a.nav-link:has-text("Routes")').count(), 0, 'a subgraph takes no routed events')
-    await shot('12-subgraph-connector')
+    // a TMS whose fleet subgraph declares a tracking number the hub's graph cannot compose with; it keeps
+    // answering until the end, so the sidecar's own poll meanwhile reports the same verdict
+    const key = newSecret()
+    const tms = new TmsSimulator({ apiKey: key })
+    tms.subgraph.useVariant('conflicting')
+    try {
+      const subgraphId = await rpc.executeKw<number>('hub.connector', 'create', [{
+        name: 'UI Fleet TMS', code: 'fleet-ui', kind: 'subgraph', adapter: 'graphql_subgraph', base_url: `${await tms.start()}/graphql`, secret: key, timeout: 5
+      }])
+      // the sidecar composes now rather than at its next poll, and reports to Odoo
+      const recompose = await request(`${sidecar.url}/admin/supergraph?refresh=1`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      assert.equal(recompose.statusCode, 200)
+      await waitFor('the verdict in Odoo', async () => (await rpc.executeKw<Array<{ subgraph_status: string }>>('hub.connector', 'read', [[subgraphId], ['subgraph_status']]))[0]!.subgraph_status === 'failed', 30_000, 250)
+      await page.goto(`${odoo.url}/odoo/action-logistics_hub.hub_connector_action/${subgraphId}`)
+      await page.locator('a.nav-link:has-text("Supergraph")').click()
+      const badge = page.locator('.o_field_widget[name="subgraph_status"]')
+      await badge.waitFor()
+      assert.equal((await badge.textContent())?.trim(), 'Composition failed')
+      assert.match(await page.locator('.o_field_widget[name="subgraph_error"]').textContent() ?? '', /Shipment\.trackingNumber/)
+      assert.equal(await page.locator('a.nav-link:has-text("Routes")').count(), 0, 'a subgraph takes no routed events')
+      await shot('12-subgraph-connector')
+      // out of the way of later tests: archived, it is no longer composed
+      await rpc.executeKw('hub.connector', 'write', [[subgraphId], { active: false }])
+    } finally {
+      await tms.stop()
+    }
   }))
 
   it('issues a partner API client secret, shown once, from Settings > Logistics Hub', ui('api-client', async () => {

@@ -20,7 +20,7 @@ class HubConnectorSubgraph(models.Model):
         help="Whether the gateway's current supergraph includes this subgraph. When a new schema of the "
              "subgraph does not compose, the gateway keeps serving the last supergraph that did.")
     subgraph_error = fields.Text(string="Composition Error", readonly=True, copy=False)
-    subgraph_checked_at = fields.Datetime(string="Last Composed", readonly=True, copy=False)
+    subgraph_checked_at = fields.Datetime(string="Last Checked", readonly=True, copy=False)
 
     @api.model
     def hub_report_subgraphs(self, items):
