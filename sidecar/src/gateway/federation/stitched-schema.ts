@@ -4,7 +4,8 @@ import { type GraphQLFieldResolver, type GraphQLSchema, defaultFieldResolver, is
 import type { Scope } from '../../auth/caller.ts'
 import type { GatewayContext } from '../context.ts'
 import { forbidden } from '../errors.ts'
-import { type RemoteSubgraph, type SubgraphCallDeps, remoteExecutor } from './subgraph-executor.ts'
+import { type SubgraphCallDeps, remoteExecutor } from './subgraph-executor.ts'
+import type { RemoteSubgraph } from './subgraph-http.ts'
 
 /** The hub's own subgraph runs in process: no HTTP hop, and its resolvers get the gateway's context. */
 export interface LocalSubgraph { url: string, schema: GraphQLSchema }

@@ -1,25 +1,15 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import type { ExecutionRequest, ExecutionResult, Executor } from '@graphql-tools/utils'
 import { GraphQLError, Kind, print } from 'graphql'
-import { request } from 'undici'
 import { type BreakerRegistry, CircuitOpenError } from '../../shipping/breakers.ts'
 import type { BackendBudget } from '../backend-budget.ts'
 import type { GatewayContext } from '../context.ts'
 import { currentRequest } from '../request-context.ts'
 import { traceHeaders } from '../../observability/trace.ts'
 import { CALLER_CLAIM_HEADER, callerClaim } from './caller-claim.ts'
-import { AnswerTooLarge, discard, readLimited } from './limited-body.ts'
+import { discard } from './limited-body.ts'
+import { type RemoteSubgraph, SubgraphUnavailable, postToSubgraph, subgraphText } from './subgraph-http.ts'
 import type { SubgraphMetrics } from './subgraph-metrics.ts'
-
-/** A remote subgraph as a hub.connector of adapter graphql_subgraph configures it. */
-export interface RemoteSubgraph {
-  code: string
-  /** shown to partners in errors: the connector's name */
-  name: string
-  url: string
-  secret: string | null
-  timeoutMs: number
-}
 
 export interface SubgraphCallDeps {
   breakers: BreakerRegistry
@@ -30,8 +20,6 @@ export interface SubgraphCallDeps {
   issuer: string
 }
 
-/** A subgraph that did not answer usefully (transport failure, timeout, 5xx, not GraphQL): counts for its breaker. */
-class SubgraphUnavailable extends Error {}
 
 const tracer = trace.getTracer('odoo-logistics-hub/gateway')
 
@@ -97,34 +85,15 @@ async function withinDeadline<T> (subgraph: RemoteSubgraph, deps: SubgraphCallDe
 async function post (subgraph: RemoteSubgraph, timeoutMs: number, req: ExecutionRequest, ctx: GatewayContext | undefined, issuer: string): Promise<ExecutionResult> {
   const correlationId = currentRequest()?.correlationId
   const claim = ctx ? await callerClaim(ctx.caller, subgraph, issuer) : null
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/graphql-response+json, application/json',
-    'user-agent': 'odoo-logistics-hub',
-    ...(subgraph.secret ? { authorization: `Bearer ${subgraph.secret}` } : {}),
+  const answer = await postToSubgraph(subgraph, timeoutMs, { query: print(req.document), variables: req.variables, operationName: req.operationName }, {
     ...(claim ? { [CALLER_CLAIM_HEADER]: claim } : {}),
     ...(correlationId ? traceHeaders(correlationId) : {})
-  }
-  let answer
-  try {
-    answer = await request(subgraph.url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query: print(req.document), variables: req.variables, operationName: req.operationName }),
-      signal: AbortSignal.timeout(timeoutMs)
-    })
-  } catch (err) {
-    const e = err as Error & { code?: string }
-    throw new SubgraphUnavailable(e.name === 'TimeoutError' || /timeout/i.test(e.code ?? '') ? `no answer within ${subgraph.timeoutMs} ms` : `unreachable (${e.code ?? e.message})`)
-  }
+  })
   if (answer.statusCode >= 500 || answer.statusCode === 429 || answer.statusCode === 401 || answer.statusCode === 403) {
     discard(answer)
     throw new SubgraphUnavailable(`HTTP ${answer.statusCode}`)
   }
-  let text: string
-  try { text = await readLimited(answer) } catch (err) {
-    throw new SubgraphUnavailable(err instanceof AnswerTooLarge ? err.message : `no answer within ${subgraph.timeoutMs} ms`)
-  }
+  const text = await subgraphText(subgraph, answer)
   let parsed: unknown
   try { parsed = JSON.parse(text) } catch { throw new SubgraphUnavailable(`HTTP ${answer.statusCode} without a GraphQL answer`) }
   if (!parsed || typeof parsed !== 'object' || !('data' in parsed || 'errors' in parsed)) throw new SubgraphUnavailable(`HTTP ${answer.statusCode} without a GraphQL answer`)
