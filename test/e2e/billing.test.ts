@@ -12,7 +12,7 @@ import { TmsSimulator } from '../../sidecar/simulators/tms/server.ts'
 import { newSecret } from '../support/fixtures.ts'
 import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
-import { freePort, kill, sidecarProcess } from '../support/sidecar-process.ts'
+import { freePort, kill, killableSidecarEnv, sidecarProcess } from '../support/sidecar-process.ts'
 import { waitFor } from '../support/wait.ts'
 
 const spec = odooSpec()
@@ -260,16 +260,7 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
     // a sidecar the test can SIGKILL, on a port the TMS calls back
     await sidecar.stop()
     const port = await freePort()
-    const env = {
-      ...sidecarEnv(),
-      DATABASE_URL: spec!.dbUrl,
-      LOG_LEVEL: process.env.HUB_TEST_LOG_LEVEL ?? 'info',
-      HUB_RELAY_POLL_MS: '250',
-      HUB_WORKER_POLL_SECONDS: '0.5',
-      // a job held by the killed process comes back after max(this, connector timeout x 3) = 15 s
-      HUB_DELIVERY_EXPIRE_SECONDS: '5',
-      HUB_BOSS_MAINTENANCE_SECONDS: '1'
-    }
+    const env = killableSidecarEnv(spec!.dbUrl, sidecarEnv())
     const logFile = join(process.env.HUB_E2E_WORK!, 'billing-engine-sidecar.log')
     let child = await sidecarProcess(port, env, logFile)
     sidecarUrl = `http://127.0.0.1:${port}`
@@ -341,12 +332,8 @@ describe('billing from milestones to invoices, and freight audit, end to end in 
 
     await sidecar.stop()
     const port = await freePort()
-    const env = {
-      ...sidecarEnv(), DATABASE_URL: spec!.dbUrl, LOG_LEVEL: process.env.HUB_TEST_LOG_LEVEL ?? 'info',
-      HUB_RELAY_POLL_MS: '250', HUB_WORKER_POLL_SECONDS: '0.5', HUB_BOSS_MAINTENANCE_SECONDS: '1',
-      // the apply job held by the killed process comes back after this
-      HUB_ODOO_EXPIRE_SECONDS: '5'
-    }
+    // the apply job held by the killed process comes back after HUB_ODOO_EXPIRE_SECONDS
+    const env = killableSidecarEnv(spec!.dbUrl, { ...sidecarEnv(), HUB_ODOO_EXPIRE_SECONDS: '5' })
     const logFile = join(process.env.HUB_E2E_WORK!, 'billing-pod-sidecar.log')
     let child = await sidecarProcess(port, { ...env, ODOO_URL: proxyUrl }, logFile)
     sidecarUrl = `http://127.0.0.1:${port}`

@@ -9,7 +9,7 @@ import { WmsSimulator } from '../../sidecar/simulators/wms/server.ts'
 import { newSecret } from '../support/fixtures.ts'
 import { OdooServer, archiveAllConnectors, odooSpec } from '../support/odoo.ts'
 import { startSidecar } from '../support/sidecar.ts'
-import { freePort, kill, sidecarProcess } from '../support/sidecar-process.ts'
+import { freePort, kill, killableSidecarEnv, sidecarProcess } from '../support/sidecar-process.ts'
 import { waitFor } from '../support/wait.ts'
 
 const spec = odooSpec()
@@ -230,17 +230,7 @@ describe('business processes, end to end in real Odoo', { skip: spec ? false : '
     // port the partners call back; the in-process sidecar is back for later tests.
     await sidecar.stop()
     const port = await freePort()
-    const env = {
-      ...sidecarEnv(),
-      DATABASE_URL: spec!.dbUrl,
-      LOG_LEVEL: process.env.HUB_TEST_LOG_LEVEL ?? 'info',
-      HUB_RELAY_POLL_MS: '250',
-      HUB_WORKER_POLL_SECONDS: '0.5',
-      // a job held by the killed process comes back after max(this, connector timeout x 3) = 15 s,
-      // found by pg-boss maintenance every second
-      HUB_DELIVERY_EXPIRE_SECONDS: '5',
-      HUB_BOSS_MAINTENANCE_SECONDS: '1'
-    }
+    const env = killableSidecarEnv(spec!.dbUrl, sidecarEnv())
     const logFile = join(process.env.HUB_E2E_WORK!, 'process-compensation-sidecar.log')
     let child = await sidecarProcess(port, env, logFile)
     callbacksTo(`http://127.0.0.1:${port}`)

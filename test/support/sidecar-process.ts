@@ -12,6 +12,22 @@ export const freePort = () => new Promise<number>(resolve => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)) })
 })
 
+/**
+ * What a sidecar a test SIGKILLs runs with (`env` added): quick polls, and a job the killed process held
+ * back after max(5 s, connector timeout x 3), found by pg-boss maintenance every second.
+ */
+export function killableSidecarEnv (databaseUrl: string, env: Record<string, string>): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: process.env.HUB_TEST_LOG_LEVEL ?? 'info',
+    HUB_RELAY_POLL_MS: '250',
+    HUB_WORKER_POLL_SECONDS: '0.5',
+    HUB_DELIVERY_EXPIRE_SECONDS: '5',
+    HUB_BOSS_MAINTENANCE_SECONDS: '1',
+    ...env
+  }
+}
+
 /** A sidecar as its own OS process (so a test can SIGKILL it), healthy on `port`, logging to `logFile`. */
 export async function sidecarProcess (port: number, env: Record<string, string>, logFile: string): Promise<ChildProcess> {
   const log = openSync(logFile, 'a')
