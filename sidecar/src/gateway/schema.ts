@@ -48,24 +48,26 @@ function requiredScopes (field: GraphQLField<unknown, unknown>): string[] {
 }
 
 /**
- * Wraps every field once, at build time: scopes are checked before a resolver runs (a missing scope is
- * null + FORBIDDEN for that field only), and a field the caller's audience must not see resolves to null
- * without being read. Only nullable fields can be hidden; ids and quantities stay.
+ * Wraps one field, at build time: its scopes are checked before its resolver runs (a missing scope is
+ * null + FORBIDDEN for that field only), and, when the caller's audience must not see it, it resolves to
+ * null without being read. Only nullable fields can be hidden; ids and quantities stay.
  */
+export function guardField (typeName: string, field: GraphQLField<unknown, GatewayContext>, scopes: readonly string[]): void {
+  const hideable = !isNonNullType(field.type)
+  if (scopes.length === 0 && !hideable) return
+  const inner: GraphQLFieldResolver<unknown, GatewayContext> = field.resolve ?? defaultFieldResolver
+  field.resolve = (source, args, ctx: GatewayContext, info) => {
+    for (const scope of scopes) if (!ctx.caller.scopes.has(scope as never)) throw forbidden(scope)
+    if (hideable && ctx.exposure.hides(typeName, field.name)) return null
+    return inner(source, args, ctx, info)
+  }
+}
+
+/** Every field of the hub's own graph, guarded once by the scopes its SDL declares. */
 function guardFields (schema: GraphQLSchema): void {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue
-    for (const field of Object.values(type.getFields())) {
-      const scopes = requiredScopes(field)
-      const hideable = !isNonNullType(field.type)
-      if (scopes.length === 0 && !hideable) continue
-      const inner: GraphQLFieldResolver<unknown, GatewayContext> = field.resolve ?? defaultFieldResolver
-      field.resolve = (source, args, ctx: GatewayContext, info) => {
-        for (const scope of scopes) if (!ctx.caller.scopes.has(scope as never)) throw forbidden(scope)
-        if (hideable && ctx.exposure.hides(type.name, field.name)) return null
-        return inner(source, args, ctx, info)
-      }
-    }
+    for (const field of Object.values(type.getFields())) guardField(type.name, field, requiredScopes(field))
   }
 }
 

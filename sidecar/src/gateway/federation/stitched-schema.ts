@@ -1,9 +1,8 @@
 import { createDefaultExecutor } from '@graphql-tools/delegate'
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation'
-import { type GraphQLFieldResolver, type GraphQLSchema, defaultFieldResolver, isNonNullType, isObjectType } from 'graphql'
+import { type GraphQLSchema, isObjectType } from 'graphql'
 import type { Scope } from '../../auth/caller.ts'
-import type { GatewayContext } from '../context.ts'
-import { forbidden } from '../errors.ts'
+import { guardField } from '../schema.ts'
 import { type SubgraphCallDeps, remoteExecutor } from './subgraph-executor.ts'
 import type { RemoteSubgraph } from './subgraph-http.ts'
 
@@ -48,15 +47,6 @@ function guardRemoteFields (schema: GraphQLSchema, remoteOwners: Map<string, str
     const [typeName, fieldName] = key.split('.') as [string, string]
     const type = schema.getType(typeName)
     const field = isObjectType(type) ? type.getFields()[fieldName] : undefined
-    if (!field) continue
-    const root = type === queryType
-    const hideable = !isNonNullType(field.type)
-    if (!root && !hideable) continue
-    const inner: GraphQLFieldResolver<unknown, GatewayContext> = field.resolve ?? defaultFieldResolver
-    field.resolve = (source, args, ctx: GatewayContext, info) => {
-      if (root && !ctx.caller.scopes.has(REMOTE_ROOT_SCOPE)) throw forbidden(REMOTE_ROOT_SCOPE)
-      if (hideable && ctx.exposure.hides(typeName, fieldName)) return null
-      return inner(source, args, ctx, info)
-    }
+    if (field) guardField(typeName, field, type === queryType ? [REMOTE_ROOT_SCOPE] : [])
   }
 }
