@@ -198,8 +198,12 @@ describe('federation gateway: composition, credentials, partial failure, limits'
       const codes = answers.map(a => a.body.errors?.[0]?.extensions?.code ?? 'ok').sort()
       assert.deepEqual(codes, ['PARTNER_UNAVAILABLE', 'PARTNER_UNAVAILABLE', 'ok'], JSON.stringify(answers.map(a => a.body)))
       assert.ok(ms < 1900, `all answered within about the timeout: ${Math.round(ms)} ms`)
+      // Given up means never made: without the deadline check the queued call would reach the TMS after
+      // its caller had its answer. (Whether the third call starts at all before its own deadline is a race
+      // with the second call's abort, a millisecond apart, so the count at the answer is not asserted.)
+      const madeWhenAnswered = tms.subgraph.calls.length
       await new Promise(resolve => setTimeout(resolve, 1000))
-      assert.equal(tms.subgraph.calls.length, 2, 'the call still queued at its deadline was never made')
+      assert.equal(tms.subgraph.calls.length, madeWhenAnswered, 'no call reached the subgraph after its caller was answered')
     } finally {
       tms.subgraph.faults.reset()
     }
